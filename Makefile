@@ -1,0 +1,40 @@
+# Two commands from a fresh clone (nothing installed by hand):
+#   make train   # builds .venv, validates the corpus, trains and evaluates models/minilm
+#   make test    # builds .venv and runs the test suite
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+CONFIG ?= configs/minilm.yaml
+
+.PHONY: install data train evaluate test benchmark speed clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	# The CPU build of torch first: a bare requirement would pull a CUDA build of several GB.
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -e ".[dev,eval]"
+	touch $@
+
+install: $(VENV)/.installed
+
+data: install
+	$(PY) -m incident_roles.corpus build
+
+train: data
+	$(PY) train/train.py --config $(CONFIG)
+
+evaluate: install
+	$(PY) eval/evaluate.py --model models/minilm --data data/processed/test.jsonl
+
+test: install
+	$(PY) -m pytest -q
+
+benchmark: data
+	$(PY) eval/benchmark.py --config configs/minilm_cv.yaml
+
+speed: install
+	$(PY) eval/speed.py --model models/minilm
+
+clean:
+	rm -rf $(VENV) data/processed models/*/ models/.*-checkpoints

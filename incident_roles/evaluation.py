@@ -1,0 +1,31 @@
+"""Score a saved model on a processed JSONL file, from what pipeline() returns on the raw text."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from .corpus import read_jsonl
+from .metrics import format_table, score_documents
+from .predict import load_pipeline, predict_spans
+
+
+def evaluate(model, data, aggregation_strategy: str = "first", stride: int = 128, batch_size: int = 8,
+             return_predictions: bool = False):
+    """``data``: a JSONL path or a list of records. Returns the strict and partial scores."""
+    records = read_jsonl(data) if isinstance(data, (str, Path)) else list(data)
+    pipe = load_pipeline(model, aggregation_strategy=aggregation_strategy, stride=stride)
+    preds = predict_spans(pipe, [r["text"] for r in records], batch_size=batch_size)
+    scores = score_documents([r["spans"] for r in records], preds)
+    scores["documents"] = len(records)
+    if return_predictions:
+        return scores, preds
+    return scores
+
+
+def write_scores(scores: dict, path) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(scores, indent=2) + "\n", encoding="utf-8")
+
+
+__all__ = ["evaluate", "write_scores", "format_table"]

