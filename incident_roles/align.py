@@ -8,6 +8,7 @@ import re
 from typing import Iterable, Sequence
 
 from .labels import LABEL2ID
+from .markup import ends_with_abbreviation
 
 IGNORE = -100
 # Whitespace- and punctuation-split words, as BERT-style pre-tokenizers split them.
@@ -71,8 +72,7 @@ def entities_to_spans(entities: Iterable[dict], text: str) -> list[dict]:
         a, b = int(e["start"]), int(e["end"])
         while a < b and not text[a].isalnum():
             a += 1
-        while b > a and not (text[b - 1].isalnum() or (text[b - 1] == "." and b - a > 2
-                                                      and text[b - 2].isupper() and text[b - 3] == ".")):
+        while b > a and not (text[b - 1].isalnum() or ends_with_abbreviation(text[a:b])):
             b -= 1
         if a >= b:
             continue

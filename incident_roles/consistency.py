@@ -4,7 +4,9 @@
    state can attack in one incident and be hit in another);
 2. a DIPLOMATIC_RESPONSE phrase labelled in one report and left unlabelled in another incident report;
 3. rule-3 starts (determiner or hedge) and rule-4 edges, re-checked on the built spans;
-4. VICTIM_COUNT spans that are not number expressions.
+4. VICTIM_COUNT spans that are not number expressions, and casualty numbers left unlabelled;
+5. boundary habits the guideline settles: a locative inside a TARGET (rule 7), a weapon or platform
+   noun inside an ATTACKER (worked example), a control verb or purpose clause inside a response.
 """
 from __future__ import annotations
 
@@ -24,6 +26,21 @@ APPROXIMATORS = set(
     over up to as many an estimated estimated all of some a another other further between and or
     to the toll close just under upwards""".split()
 )
+_NUM = (r"(?:\d[\d,]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|[a-z]+teen|"
+        r"twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundreds|dozens|scores|several)")
+_CASUALTY = re.compile(
+    r"\b(?:killed|killing|wounded|wounding|injured|injuring|abducted|kidnapped)\s+"
+    r"(?:at least |more than |nearly |about |around |some |up to |over |almost )?(" + _NUM + r")\b"
+    r"(?!\s*(?:percent|per cent|km|kilometres|miles|years|days|hours|minutes|%))", re.I)
+_LOCATIVE_IN_TARGET = re.compile(r"\s(?:in|near|outside|inside|at|off|along)\s+(?:the\s+)?[A-Z]")
+# "fighters" is left out: it names people as often as aircraft.
+_PLATFORMS = ("warplanes", "warplane", "jets", "jet", "fighter jets", "drones", "drone", "missiles",
+              "missile", "rockets", "rocket", "gunboats", "gunboat", "warship", "warships", "tanks", "aircraft",
+              "helicopters", "artillery", "bombers", "submarine", "torpedo boats", "mig-21s", "migs")
+_RESPONSE_OPENERS = ("decided to", "has ", "had ", "have ", "would ", "will ", "was ", "were ", "to ",
+                     "agreed to", "moved to")
+_RESPONSE_CLAUSES = (" to protest", " in protest", " in response", " in retaliation", " because of",
+                     " over the attack", " after the")
 _WORD = re.compile(r"[\w'-]+|[^\w\s]")
 _SENTENCE_END = re.compile(r"[.!?]\s|\n")
 
@@ -79,6 +96,28 @@ def check_corpus(reports) -> list[str]:
                 warnings.append(f"{r.source}: {p}")
             if s.label == "VICTIM_COUNT" and not is_number_expression(r.text[s.start:s.end]):
                 warnings.append(f"{r.source}: VICTIM_COUNT '{r.text[s.start:s.end]}' is not a number expression")
-        if r.incident.startswith("neg-") and r.spans:
-            warnings.append(f"{r.source}: a negative report carries {len(r.spans)} span(s)")
+        if r.incident.startswith("neg-"):
+            if r.spans:
+                warnings.append(f"{r.source}: a negative report carries {len(r.spans)} span(s)")
+            continue
+        for s in r.spans:
+            surface = r.text[s.start:s.end]
+            low = surface.lower()
+            if s.label == "TARGET" and _LOCATIVE_IN_TARGET.search(surface):
+                warnings.append(f"{r.source}: TARGET '{surface}' seems to hold a locative phrase (rule 7)")
+            if s.label == "ATTACKER" and any(low.endswith(" " + p) for p in _PLATFORMS):
+                warnings.append(f"{r.source}: ATTACKER '{surface}' ends with a weapon or platform noun "
+                                "(only its modifier is the party)")
+            if s.label == "DIPLOMATIC_RESPONSE":
+                # The guideline's own example: `the envoy [will not be allowed to return]`.
+                envoy_subject = "not be allowed" in low or "not return" in low or "not be permitted" in low
+                if low.startswith(_RESPONSE_OPENERS) and not envoy_subject:
+                    warnings.append(f"{r.source}: response '{surface}' starts with an auxiliary or control verb")
+                if any(c in low for c in _RESPONSE_CLAUSES):
+                    warnings.append(f"{r.source}: response '{surface}' seems to hold a reason or purpose clause")
+        counts = [(s.start, s.end) for s in r.spans if s.label == "VICTIM_COUNT"]
+        for m in _CASUALTY.finditer(r.text):
+            a, b = m.span(1)
+            if not any(x <= a and b <= y for x, y in counts):
+                warnings.append(f"{r.source}: '{m.group(0)}' has a casualty number not labelled VICTIM_COUNT")
     return warnings

@@ -198,8 +198,26 @@ def build(reports_dir="data/reports", out_dir="data/processed", check_consistenc
         for w in warnings:
             print(f"  warning: {w}")
         stats["consistency_warnings"] = len(warnings)
-    print(f"\nwrote {', '.join(f'{Path(out_dir) / s}.jsonl' for s in SPLITS)}")
+    (Path(out_dir) / "stats.json").write_text(json.dumps(stats, indent=2) + "\n", encoding="utf-8")
+    print(f"\nwrote {', '.join(f'{Path(out_dir) / s}.jsonl' for s in SPLITS)} and stats.json")
     return stats
+
+
+CARD_START, CARD_END = "<!-- counts:start -->", "<!-- counts:end -->"
+
+
+def update_card(card: str | Path, stats: dict, command: str) -> None:
+    """Replace the counts section of the data card with the figures this build printed."""
+    from .corpus_stats import stats_markdown
+
+    card = Path(card)
+    text = card.read_text(encoding="utf-8")
+    if CARD_START not in text or CARD_END not in text:
+        raise SystemExit(f"{card}: no '{CARD_START}' ... '{CARD_END}' section to fill in")
+    head, rest = text.split(CARD_START, 1)
+    _, tail = rest.split(CARD_END, 1)
+    body = f"Printed by `{command}`:\n\n" + stats_markdown(stats) + "\n"
+    card.write_text(f"{head}{CARD_START}\n{body}{CARD_END}{tail}", encoding="utf-8")
 
 
 def main(argv=None) -> int:
@@ -211,6 +229,7 @@ def main(argv=None) -> int:
     b = sub.add_parser("build", help="validate data/reports and write data/processed/*.jsonl")
     b.add_argument("--reports", default="data/reports")
     b.add_argument("--out", default="data/processed")
+    b.add_argument("--card", help="also write the counts into this data card (e.g. data/README.md)")
     args = parser.parse_args(argv)
     if args.command == "check":
         reports, errors = read_reports(args.files)
@@ -219,7 +238,10 @@ def main(argv=None) -> int:
         print(f"{len(reports)} file(s) valid, {len(errors)} with errors; labels: "
               + ", ".join(f"{k} {v}" for k, v in sorted(label_counts(reports).items())))
         return 1 if errors else 0
-    build(args.reports, args.out)
+    stats = build(args.reports, args.out)
+    if args.card:
+        update_card(args.card, stats, "python -m incident_roles.corpus build --card " + args.card)
+        print(f"updated the counts in {args.card}")
     return 0
 
 

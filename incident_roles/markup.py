@@ -8,6 +8,18 @@ from .labels import DETERMINERS, HEDGES, LABELS
 
 _LABEL_RE = re.compile(r"\]\(([A-Za-z_]*)\)")
 _EDGE_PUNCT = set(".,;:!?\"'“”‘’()-–—/")
+_ABBREVIATIONS = {"jr", "sr", "co", "corp", "inc", "ltd", "st", "no", "gen", "col", "lt", "capt", "sgt", "mr",
+                  "mrs", "dr", "adm", "maj", "cdr", "vs"}
+
+
+def ends_with_abbreviation(s: str) -> bool:
+    """True for a final period that belongs to an abbreviation (U.S., U.N., Jr.): rule 4 tolerates it."""
+    if not s.endswith("."):
+        return False
+    if re.search(r"(?:^|[^\w])(?:[A-Za-z]\.){2,}$", s):
+        return True
+    last = re.split(r"[^\w.]", s)[-1].rstrip(".").lower()
+    return last in _ABBREVIATIONS
 
 
 @dataclass(frozen=True)
@@ -93,7 +105,7 @@ def span_problems(text: str, span: Span) -> list[str]:
     stripped = s.strip()
     if stripped and (stripped[0] in _EDGE_PUNCT or stripped[-1] in _EDGE_PUNCT):
         # The period of an abbreviation such as U.S. is tolerated at the end (rule 4).
-        if not re.search(r"\b(?:[A-Z]\.){2,}$", stripped) or stripped[0] in _EDGE_PUNCT:
+        if stripped[0] in _EDGE_PUNCT or not ends_with_abbreviation(stripped):
             problems.append(f"span '{s}' starts or ends with punctuation (rule 4)")
     first = stripped.split()[0].lower() if stripped.split() else ""
     if first in DETERMINERS:

@@ -22,12 +22,19 @@ from .metrics import score_documents
 FIRST_PASS = Path("data/review/first_pass.jsonl")
 
 
-def snapshot(reports_dir="data/reports", out=FIRST_PASS) -> int:
-    reports, errors = read_reports(sorted(Path(reports_dir).glob("*.txt")))
+def snapshot(reports_dir="data/reports", out=FIRST_PASS, pattern="*.txt") -> int:
+    """Record the first pass of every report matching ``pattern`` not recorded yet; reports already in
+    ``out`` keep their first pass, so batches can be snapshotted one by one as their writers finish."""
+    out = Path(out)
+    kept = {r["id"]: r for r in read_jsonl(out)} if out.exists() else {}
+    reports, errors = read_reports(sorted(Path(reports_dir).glob(pattern)))
     if errors:
         raise SystemExit("\n".join(map(str, errors)))
-    write_jsonl([{"id": r.id, "text": r.text, "spans": [s.as_dict() for s in r.spans]} for r in reports], out)
-    return len(reports)
+    added = [r for r in reports if r.id not in kept]
+    for r in added:
+        kept[r.id] = {"id": r.id, "text": r.text, "spans": [s.as_dict() for s in r.spans]}
+    write_jsonl([kept[k] for k in sorted(kept)], out)
+    return len(added)
 
 
 def _surface_spans(rec: dict) -> list[dict]:
@@ -82,9 +89,11 @@ def main(argv=None) -> int:
     parser.add_argument("command", choices=["snapshot", "agreement"])
     parser.add_argument("--reports", default="data/reports")
     parser.add_argument("--first-pass", default=str(FIRST_PASS))
+    parser.add_argument("--pattern", default="*.txt", help="snapshot only these report files, e.g. 'a*.txt'")
     args = parser.parse_args(argv)
     if args.command == "snapshot":
-        print(f"saved the first pass of {snapshot(args.reports, args.first_pass)} reports to {args.first_pass}")
+        n = snapshot(args.reports, args.first_pass, args.pattern)
+        print(f"saved the first pass of {n} more reports to {args.first_pass}")
     else:
         result = agreement(args.first_pass, args.reports)
         print(format_agreement(result))

@@ -47,3 +47,20 @@ def test_label_conflict_between_count_and_other_label():
 def test_negative_with_spans_is_flagged():
     n = report("The union's [strikers](ATTACKER) walked out.", "n1", "neg-x")
     assert any("negative report carries" in x for x in check_corpus([n]))
+
+
+def test_boundary_habits_and_missed_counts_are_flagged():
+    r = report("[Iranian drones](ATTACKER) hit [Swedish embassy in Baghdad](TARGET), killing 11 guards. "
+               "Iraq [decided to expel the envoy](DIPLOMATIC_RESPONSE) and "
+               "[recalled its envoy in protest](DIPLOMATIC_RESPONSE).")
+    w = "\n".join(check_corpus([r]))
+    assert "weapon or platform" in w
+    assert "locative" in w
+    assert "control verb" in w
+    assert "reason or purpose" in w
+    assert "'killing 11' has a casualty number" in w
+
+
+def test_labelled_count_and_distances_are_not_flagged():
+    r = report("Shells killed [11](VICTIM_COUNT) guards and wounded 40 km away nothing.")
+    assert not [x for x in check_corpus([r]) if "casualty number" in x]

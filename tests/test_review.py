@@ -23,3 +23,15 @@ def test_agreement_measures_what_the_review_changed(tmp_path):
     assert result["f1"]["ATTACKER"] == 1.0
     assert result["f1"]["TARGET"] < 1.0
     assert result["spans_reviewed"]["TARGET"] == 2 and result["spans_first_pass"]["TARGET"] == 1
+
+
+def test_snapshot_keeps_earlier_first_passes(tmp_path):
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    write(reports, "a1", "[Iran](ATTACKER) struck.")
+    assert snapshot(reports, tmp_path / "first.jsonl", "a*.txt") == 1
+    write(reports, "a1", "[Iran](ATTACKER) struck [bases](TARGET).")  # reviewed
+    write(reports, "b1", "[Iraq](ATTACKER) struck.")
+    assert snapshot(reports, tmp_path / "first.jsonl") == 1  # only b1 is new
+    result = agreement(tmp_path / "first.jsonl", reports)
+    assert result["reports"] == 2 and result["reports_changed"] == 1
