@@ -237,6 +237,12 @@ def main(argv=None) -> int:
             print(f"error: {e}")
         print(f"{len(reports)} file(s) valid, {len(errors)} with errors; labels: "
               + ", ".join(f"{k} {v}" for k, v in sorted(label_counts(reports).items())))
+        if not errors:
+            from .consistency import check_corpus
+            warnings = check_corpus(reports)
+            for w in warnings:
+                print(f"warning: {w}")
+            print(f"consistency checker: {len(warnings)} warning(s) among these files")
         return 1 if errors else 0
     stats = build(args.reports, args.out)
     if args.card:

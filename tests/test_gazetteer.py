@@ -1,0 +1,44 @@
+"""The state gazetteer: mentions, demonyms, capitals and organs map to one canonical state."""
+import pytest
+
+from incident_roles.gazetteer import COUNTRIES, canonical_state, is_state_word
+
+
+@pytest.mark.parametrize("mention, state", [
+    ("Iranian", "Iran"), ("Tehran", "Iran"), ("Iranian forces", "Iran"), ("Iranian security forces", "Iran"),
+    ("Revolutionary Guards", "Iran"), ("the paramilitary Islamic Revolutionary Guard Corps", "Iran"),
+    ("IRGC", "Iran"), ("Iran\u2019s", "Iran"), ("Pakistani soil", "Pakistan"), ("Islamabad", "Pakistan"),
+    ("US", "United States"), ("U.S.", "United States"), ("United States", "United States"),
+    ("Washington", "United States"), ("American drones", "United States"), ("Britain", "United Kingdom"),
+    ("UK", "United Kingdom"), ("London", "United Kingdom"), ("British", "United Kingdom"),
+    ("USSR", "Soviet Union"), ("Soviet MiG-15s", "Soviet Union"), ("Moscow", "Russia"),
+    ("Kremlin", "Russia"), ("China Coast Guard", "China"), ("Mossad agents", "Israel"),
+    ("Turkish warplanes", "Turkey"), ("Kyiv", "Ukraine"), ("Kiev", "Ukraine"),
+])
+def test_canonical_state(mention, state):
+    assert canonical_state(mention) == state
+
+
+@pytest.mark.parametrize("mention", ["Jaish al-Adl", "Army of Justice", "bases of an anti-Iran militant group",
+                                     "us", "turkey sandwiches", "", "   ", "Houthi"])
+def test_no_state(mention):
+    assert canonical_state(mention) is None
+
+
+def test_longest_match_wins_and_earliest_on_ties():
+    # "United States" (two words) beats "States"; in a phrase naming two states the first one wins
+    assert canonical_state("the United States Navy") == "United States"
+    assert canonical_state("Pakistan-Iran relations") == "Pakistan"
+
+
+def test_table_size_and_shape():
+    assert len(COUNTRIES) >= 150
+    for name, info in COUNTRIES.items():
+        assert set(info) == {"capitals", "demonyms", "aliases"}, name
+        assert canonical_state(name) is not None, name
+
+
+def test_is_state_word():
+    assert is_state_word("Iranian") and is_state_word("Tehran") and is_state_word("US")
+    assert is_state_word("Turkey") and not is_state_word("turkey")
+    assert not is_state_word("forces") and not is_state_word("") and not is_state_word("us")

@@ -1,0 +1,165 @@
+"""Incident records: built from spans without a model, valid against the shipped JSON schema, and the
+same through extract() with a (tiny) model."""
+import json
+
+import pytest
+
+from incident_roles.markup import parse_markup
+from incident_roles.records import (build_record, extract, get_pipeline, load_schema, locative_after,
+                                    mention_key, validate)
+
+# Excerpts of the two seed reports (../shared/seeds), marked the way the guideline marks them.
+SEED_A = (
+    "Pakistan announced Wednesday it was [recalling its ambassador to Iran](DIPLOMATIC_RESPONSE) and "
+    "[suspending all bilateral engagements with the country](DIPLOMATIC_RESPONSE) to protest an overnight "
+    "deadly cross-border airstrike by [Iranian security forces](ATTACKER).\n"
+    "Tehran claimed strikes by the [paramilitary Islamic Revolutionary Guard Corps](ATTACKER) on Tuesday night "
+    "destroyed alleged [bases of an anti-Iran militant group](TARGET), [Jaish al-Adl](TARGET) or the "
+    "[Army of Justice](TARGET), in the Pakistani border province of Baluchistan.\n"
+    "She said the bombings killed [two](VICTIM_COUNT) children and injured [several](VICTIM_COUNT) other "
+    "Pakistani civilians.\n"
+    "Pakistan has decided to [recall its ambassador from Iran](DIPLOMATIC_RESPONSE) and the Iranian ambassador "
+    "to Pakistan who is currently visiting Iran [may not return for the time being](DIPLOMATIC_RESPONSE). "
+    "Islamabad had also [suspended all high-level visits](DIPLOMATIC_RESPONSE) between Pakistan and Iran.\n"
+    "Last month, [Jaish al-Adl](ATTACKER) claimed responsibility for killing [around a dozen](VICTIM_COUNT) "
+    "Iranian police forces in a raid near the Pakistani border."
+)
+SEED_B = (
+    "Pakistan on Wednesday [expelled Iran's ambassador](DIPLOMATIC_RESPONSE) and [recalled its ambassador from "
+    "Tehran](DIPLOMATIC_RESPONSE) in response to [Iranian](ATTACKER) airstrikes on [Pakistani soil](TARGET).\n"
+    "Relations have been strained since [Iranian](ATTACKER) airstrikes on Tuesday killed [two](VICTIM_COUNT) "
+    "children and injured [three](VICTIM_COUNT) girls.\n"
+    "Iran's ambassador to Pakistan is currently in Iran and [will not be allowed to return](DIPLOMATIC_RESPONSE) "
+    "to Pakistan. The government had decided to [suspend all high-level visits](DIPLOMATIC_RESPONSE).\n"
+    "An airstrike destroyed the [Pakistani headquarters of the jihadist group](TARGET) [Jaish al-Adl](TARGET) "
+    "in Balochistan province in southwestern Pakistan.\n"
+    "[Jaish al-Adl](ATTACKER) claimed the December attack in Rasq, in which [at least 11](VICTIM_COUNT) "
+    "policemen were killed."
+)
+
+
+def _record(markup, **kw):
+    text, spans = parse_markup(markup)
+    spans = [{"start": s.start, "end": s.end, "label": s.label, "score": 0.9} for s in spans]
+    return text, build_record(text, spans, **kw)
+
+
+@pytest.mark.parametrize("markup, injured", [(SEED_A, "several"), (SEED_B, 3)])
+def test_seed_records_meet_the_issue(markup, injured):
+    text, rec = _record(markup, doc_id="seed")
+    assert validate(rec) == []
+    attackers = {g["name"]: g for g in rec["attackers"]}
+    assert "Iran" in attackers and attackers["Iran"]["state"] == "Iran"
+    assert "Jaish al-Adl" in attackers  # the background raid
+    target_names = [g["name"] for g in rec["targets"]]
+    assert "Jaish al-Adl" in target_names
+    places = [p["text"] for g in rec["targets"] for p in g["places"]]
+    assert any("Balu" in p or "Balo" in p for p in places), places
+    assert rec["victim_summary"]["killed"][0] == 2
+    assert rec["victim_summary"]["injured"] == [injured]
+    types = [r["type"] for r in rec["responses"]]
+    assert "recall_envoy" in types and "suspend_visits_talks" in types
+    assert "bar_envoy_return" in types
+    for r in rec["responses"]:
+        assert r["cameo"] and r["plover"]
+
+
+def test_revolutionary_guards_group_under_iran_with_their_evidence():
+    text, rec = _record(SEED_A)
+    iran = next(g for g in rec["attackers"] if g["name"] == "Iran")
+    assert [m["text"] for m in iran["mentions"]] == ["Iranian security forces",
+                                                    "paramilitary Islamic Revolutionary Guard Corps"]
+    for m in iran["mentions"]:
+        assert text[m["start"]:m["end"]] == m["text"] and m["score"] == 0.9
+
+
+def test_every_field_has_offsets_into_the_text():
+    text, rec = _record(SEED_B)
+    evidence = [m for f in ("attackers", "targets") for g in rec[f] for m in g["mentions"]]
+    evidence += rec["victims"] + rec["responses"]
+    assert evidence
+    for e in evidence:
+        assert text[e["start"]:e["end"]] == e["text"]
+
+
+def test_duplicates_are_dropped_and_bad_spans_named():
+    text = "Iranian forces struck."
+    spans = [{"start": 0, "end": 14, "label": "ATTACKER"}] * 2
+    rec = build_record(text, spans)
+    assert len(rec["attackers"]) == 1 and len(rec["attackers"][0]["mentions"]) == 1
+    with pytest.raises(ValueError, match="unknown label"):
+        build_record(text, [{"start": 0, "end": 3, "label": "WEAPON"}])
+    with pytest.raises(ValueError, match="outside the text"):
+        build_record(text, [{"start": 0, "end": 99, "label": "TARGET"}])
+    with pytest.raises(ValueError, match="needs start, end and label"):
+        build_record(text, [{"start": 0}])
+
+
+def test_empty_text_gives_an_empty_valid_record():
+    rec = build_record("", [])
+    assert rec["attackers"] == [] and rec["victims"] == [] and validate(rec) == []
+
+
+def test_validator_catches_schema_violations():
+    text, rec = _record(SEED_B)
+    bad = json.loads(json.dumps(rec))
+    bad["victims"][0]["count"]["precision"] = "roughly"
+    del bad["responses"][0]["cameo"]
+    bad["extra"] = 1
+    errors = validate(bad)
+    assert any("roughly" in e for e in errors)
+    assert any("missing required key 'cameo'" in e for e in errors)
+    assert any("unexpected key 'extra'" in e for e in errors)
+
+
+def test_schema_agrees_with_jsonschema_when_installed():
+    jsonschema = pytest.importorskip("jsonschema")
+    _, rec = _record(SEED_A)
+    jsonschema.validate(rec, load_schema())
+
+
+def test_helpers():
+    assert mention_key("the Jaish al-Adl's") == "jaish al-adl"
+    text = "Strikes destroyed bases in the Pakistani border province of Baluchistan. Later, more."
+    place = locative_after(text, text.index(" in the"))
+    assert place["text"].endswith("Baluchistan")
+    assert locative_after("They hit bases. In Iran, nothing.", 14) is None
+
+
+def test_extract_with_a_model_gives_a_valid_record_and_caches_the_pipeline(tiny_model):
+    text, _ = parse_markup(SEED_B)
+    rec = extract(text, model=str(tiny_model))
+    assert validate(rec) == [] and rec["text_length"] == len(text)
+    assert get_pipeline(str(tiny_model)) is get_pipeline(str(tiny_model))
+    with pytest.raises(TypeError, match="must be a string"):
+        extract(None, model=str(tiny_model))
+
+
+def test_package_level_extract(tiny_model):
+    import incident_roles
+
+    rec = incident_roles.extract("Iranian forces struck Pakistani soil.", model=str(tiny_model))
+    assert rec["schema_version"] == "1.0"
+    json.dumps(rec)  # JSON-serialisable
+
+
+def test_cli_json_one_record_per_file(tiny_model, tmp_path, capsys):
+    from incident_roles.__main__ import main
+
+    for name in ("a.txt", "b.txt"):
+        (tmp_path / name).write_text("Iranian forces struck Pakistani soil, killing two.", encoding="utf-8")
+    assert main(["extract", str(tmp_path / "a.txt"), str(tmp_path / "b.txt"), "--model", str(tiny_model)]) == 0
+    records = json.loads(capsys.readouterr().out)
+    assert [r["id"] for r in records] == ["a", "b"] and all(validate(r) == [] for r in records)
+    assert main(["extract", str(tmp_path / "missing.txt"), "--model", str(tiny_model)]) == 2
+
+
+def test_truncated_response_spans_are_typed_by_their_own_clause():
+    from incident_roles.records import build_responses
+
+    text = ("Pakistan was recalling its ambassador to Iran and suspending all bilateral engagements with the "
+            "country. This was followed by the expulsion of the Iraqi ambassador and the recall of the "
+            "Pakistani ambassador.")
+    spans = [{"start": text.index(t), "end": text.index(t) + len(t), "label": "DIPLOMATIC_RESPONSE"}
+             for t in ("suspending all bilateral", "Pakistani ambassador")]
+    assert [r["type"] for r in build_responses(text, spans)] == ["suspend_visits_talks", "recall_envoy"]
