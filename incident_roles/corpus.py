@@ -192,12 +192,16 @@ def build(reports_dir="data/reports", out_dir="data/processed", check_consistenc
     from .corpus_stats import print_stats
     stats = print_stats(by_split)
     if check_consistency:
-        from .consistency import check_corpus
+        from .consistency import check_corpus, load_settled
         warnings = check_corpus(reports)
-        print(f"\nconsistency checker: {len(warnings)} warning(s)")
-        for w in warnings:
+        settled = load_settled(Path(reports_dir).parent / "settled_warnings.tsv")
+        open_ = [w for w in warnings if w not in settled]
+        print(f"\nconsistency checker: {len(warnings)} warning(s), {len(warnings) - len(open_)} of them "
+              "settled by a case of data/GUIDELINE.md (data/settled_warnings.tsv)")
+        for w in open_:
             print(f"  warning: {w}")
-        stats["consistency_warnings"] = len(warnings)
+        stats["consistency_warnings"] = len(open_)
+        stats["consistency_warnings_settled"] = len(warnings) - len(open_)
     (Path(out_dir) / "stats.json").write_text(json.dumps(stats, indent=2) + "\n", encoding="utf-8")
     print(f"\nwrote {', '.join(f'{Path(out_dir) / s}.jsonl' for s in SPLITS)} and stats.json")
     return stats

@@ -35,7 +35,7 @@ def corpus_stats(by_split: dict) -> dict:
 
 
 def stats_markdown(stats: dict) -> str:
-    splits = [s for s in stats if s != "all"] + ["all"]
+    splits = [s for s, v in stats.items() if s != "all" and isinstance(v, dict)] + ["all"]
     lines = ["| split | reports | incidents | negatives | words | " + " | ".join(LABELS) + " |",
              "|---" * (5 + len(LABELS)) + "|"]
     for s in splits:
@@ -46,6 +46,10 @@ def stats_markdown(stats: dict) -> str:
         values = sorted(stats["all"][key])
         rows = {s: Counter(stats[s][key]) for s in splits}
         lines += _table(f"Reports per {key}:", rows, values)
+    if "consistency_warnings" in stats:
+        lines += ["", f"Consistency checker: {stats['consistency_warnings']} open warning(s), "
+                      f"{stats.get('consistency_warnings_settled', 0)} settled by a case of `GUIDELINE.md` "
+                      "(listed in `settled_warnings.tsv`)."]
     return "\n".join(lines)
 
 

@@ -76,7 +76,7 @@ def agreement(first_pass=FIRST_PASS, reports_dir="data/reports") -> dict:
 def format_agreement(result: dict) -> str:
     lines = [f"{result['reports']} reports reviewed, {result['reports_changed']} changed "
              f"({result['texts_edited']} with edited wording)",
-             "| label | spans, first pass | spans, reviewed | span F1 first vs reviewed |", "|---|---|---|---|"]
+             "", "| label | spans, first pass | spans, reviewed | span F1 first vs reviewed |", "|---|---|---|---|"]
     for label in list(LABELS) + ["micro"]:
         lines.append(f"| {label} | {result['spans_first_pass'][label]} | {result['spans_reviewed'][label]} | "
                      f"{result['f1'][label]:.3f} |")
@@ -90,6 +90,7 @@ def main(argv=None) -> int:
     parser.add_argument("--reports", default="data/reports")
     parser.add_argument("--first-pass", default=str(FIRST_PASS))
     parser.add_argument("--pattern", default="*.txt", help="snapshot only these report files, e.g. 'a*.txt'")
+    parser.add_argument("--card", help="agreement: also write the table into this data card (data/README.md)")
     args = parser.parse_args(argv)
     if args.command == "snapshot":
         n = snapshot(args.reports, args.first_pass, args.pattern)
@@ -98,7 +99,25 @@ def main(argv=None) -> int:
         result = agreement(args.first_pass, args.reports)
         print(format_agreement(result))
         print(json.dumps(result))
+        if args.card:
+            write_card_section(args.card, format_agreement(result),
+                               "python -m incident_roles.review agreement --card " + args.card)
+            print(f"updated the annotation consistency section of {args.card}")
     return 0
+
+
+REVIEW_START, REVIEW_END = "<!-- review:start -->", "<!-- review:end -->"
+
+
+def write_card_section(card, table: str, command: str) -> None:
+    card = Path(card)
+    text = card.read_text(encoding="utf-8")
+    if REVIEW_START not in text or REVIEW_END not in text:
+        raise SystemExit(f"{card}: no '{REVIEW_START}' ... '{REVIEW_END}' section to fill in")
+    head, rest = text.split(REVIEW_START, 1)
+    _, tail = rest.split(REVIEW_END, 1)
+    card.write_text(f"{head}{REVIEW_START}\nPrinted by `{command}`:\n\n{table}\n{REVIEW_END}{tail}",
+                    encoding="utf-8")
 
 
 if __name__ == "__main__":

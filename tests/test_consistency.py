@@ -1,3 +1,4 @@
+import pytest
 from incident_roles.consistency import check_corpus, is_number_expression
 from incident_roles.corpus import parse_report
 
@@ -64,3 +65,22 @@ def test_boundary_habits_and_missed_counts_are_flagged():
 def test_labelled_count_and_distances_are_not_flagged():
     r = report("Shells killed [11](VICTIM_COUNT) guards and wounded 40 km away nothing.")
     assert not [x for x in check_corpus([r]) if "casualty number" in x]
+
+
+def test_passive_measure_verb_group_is_not_flagged_but_aux_plus_control_verb_is():
+    r = report("After [Iranian](ATTACKER) strikes, trade [will be suspended](DIPLOMATIC_RESPONSE) and the "
+               "envoy [was expelled](DIPLOMATIC_RESPONSE); Pakistan [has decided to recall its envoy]"
+               "(DIPLOMATIC_RESPONSE).")
+    w = [x for x in check_corpus([r]) if "control verb" in x]
+    assert len(w) == 1 and "has decided to recall" in w[0]
+
+
+def test_settled_warnings_file_is_read_and_bad_lines_are_named(tmp_path):
+    from incident_roles.consistency import load_settled
+
+    f = tmp_path / "settled_warnings.tsv"
+    f.write_text("# comment\nx.txt: some warning\tcase A\n", encoding="utf-8")
+    assert load_settled(f) == {"x.txt: some warning": "case A"}
+    f.write_text("no tab here\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="settled_warnings.tsv:1"):
+        load_settled(f)

@@ -114,3 +114,20 @@ def test_every_committed_report_is_valid():
         pytest.skip("no reports yet")
     _, errors = read_reports(paths)
     assert not errors, "\n".join(map(str, errors[:10]))
+
+
+def test_build_fills_the_data_card_counts(tmp_path, capsys):
+    from incident_roles.corpus import update_card
+
+    stats = build(FIXTURE_REPORTS, tmp_path / "out")
+    card = tmp_path / "README.md"
+    card.write_text("# Card\n\n<!-- counts:start -->\nold\n<!-- counts:end -->\n\nKnown limits.\n", encoding="utf-8")
+    update_card(card, stats, "python -m incident_roles.corpus build --card README.md")
+    text = card.read_text(encoding="utf-8")
+    assert "old" not in text and text.endswith("Known limits.\n")
+    n = len(list(FIXTURE_REPORTS.glob("*.txt")))
+    assert re.search(rf"^\| all \| {n} \|", text, re.M)
+    assert "Consistency checker:" in text
+    card.write_text("no markers\n", encoding="utf-8")
+    with pytest.raises(SystemExit, match="counts:start"):
+        update_card(card, stats, "x")
