@@ -214,14 +214,18 @@ def update_card(card: str | Path, stats: dict, command: str) -> None:
     """Replace the counts section of the data card with the figures this build printed."""
     from .corpus_stats import stats_markdown
 
-    card = Path(card)
-    text = card.read_text(encoding="utf-8")
-    if CARD_START not in text or CARD_END not in text:
-        raise SystemExit(f"{card}: no '{CARD_START}' ... '{CARD_END}' section to fill in")
-    head, rest = text.split(CARD_START, 1)
-    _, tail = rest.split(CARD_END, 1)
-    body = f"Printed by `{command}`:\n\n" + stats_markdown(stats) + "\n"
-    card.write_text(f"{head}{CARD_START}\n{body}{CARD_END}{tail}", encoding="utf-8")
+    fill_section(card, CARD_START, CARD_END, f"Printed by `{command}`:\n\n" + stats_markdown(stats) + "\n")
+
+
+def fill_section(path: str | Path, start: str, end: str, body: str) -> None:
+    """Replace what lies between the marker lines ``start`` and ``end`` of a Markdown file with ``body``."""
+    path = Path(path)
+    text = path.read_text(encoding="utf-8")
+    if start not in text or end not in text:
+        raise SystemExit(f"{path}: no '{start}' ... '{end}' section to fill in")
+    head, rest = text.split(start, 1)
+    _, tail = rest.split(end, 1)
+    path.write_text(f"{head}{start}\n{body}{end}{tail}", encoding="utf-8")
 
 
 def main(argv=None) -> int:

@@ -110,14 +110,9 @@ REVIEW_START, REVIEW_END = "<!-- review:start -->", "<!-- review:end -->"
 
 
 def write_card_section(card, table: str, command: str) -> None:
-    card = Path(card)
-    text = card.read_text(encoding="utf-8")
-    if REVIEW_START not in text or REVIEW_END not in text:
-        raise SystemExit(f"{card}: no '{REVIEW_START}' ... '{REVIEW_END}' section to fill in")
-    head, rest = text.split(REVIEW_START, 1)
-    _, tail = rest.split(REVIEW_END, 1)
-    card.write_text(f"{head}{REVIEW_START}\nPrinted by `{command}`:\n\n{table}\n{REVIEW_END}{tail}",
-                    encoding="utf-8")
+    from .corpus import fill_section
+
+    fill_section(card, REVIEW_START, REVIEW_END, f"Printed by `{command}`:\n\n{table}\n")
 
 
 if __name__ == "__main__":
