@@ -8,7 +8,7 @@ from .labels import LABELS
 
 def _table(title: str, rows: dict[str, Counter], columns) -> list[str]:
     cols = list(columns)
-    out = [f"\n{title}", "| | " + " | ".join(cols) + " | total |", "|---" * (len(cols) + 2) + "|"]
+    out = [f"\n{title}\n", "| | " + " | ".join(cols) + " | total |", "|---" * (len(cols) + 2) + "|"]
     for name, counter in rows.items():
         out.append(f"| {name} | " + " | ".join(str(counter.get(c, 0)) for c in cols)
                    + f" | {sum(counter.get(c, 0) for c in cols)} |")
