@@ -132,6 +132,7 @@ _KIND_CUES = {
 }
 _CUE_RE = re.compile(r"\b(?:" + "|".join(f"(?P<{k}>{v})" for k, v in _KIND_CUES.items()) + r")\b", re.I)
 _CLAUSE_END = re.compile(r"[.;!?\n]")
+_COORDINATION = re.compile(r"\band\b|\bbut\b|\bwhile\b|,")
 
 
 def victim_kind(text: str, start: int, end: int, others: list[tuple[int, int]] = ()) -> str:
@@ -154,6 +155,11 @@ def victim_kind(text: str, start: int, end: int, others: list[tuple[int, int]] =
         # a cue after the span ("11 policemen were killed") reads slightly better than one before
         # at the same distance, as in "the strike that killed ... left three wounded"
         key = dist + (1 if m.end() <= start else 0)
+        # a cue across a coordination belongs to the other conjunct: in "two died and several were hurt"
+        # `died` is nearer to `several` than `hurt` is, but `and` separates them
+        gap = text[m.end():start] if m.end() <= start else text[end:m.start()]
+        if _COORDINATION.search(gap):
+            key += 1000
         kind = next(k for k, v in m.groupdict().items() if v)
         if best is None or key < best[0]:
             best = (key, kind)

@@ -1,5 +1,6 @@
 import json
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -94,18 +95,33 @@ def _grams(text, n=8):
     return {" ".join(words[i:i + n]) for i in range(len(words) - n + 1)}
 
 
+def _committed_text_files():
+    """Every text file the repository holds: git's list where this is a checkout, else a walk."""
+    suffixes = {".md", ".txt", ".tsv", ".py", ".json", ".jsonl", ".yaml", ".html"}
+    try:
+        out = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+        paths = [ROOT / p for p in out.splitlines()]
+    except (OSError, subprocess.CalledProcessError):
+        skip = {".git", ".venv", "models", "processed", "__pycache__"}
+        paths = [p for p in ROOT.rglob("*") if not skip & set(p.relative_to(ROOT).parts)]
+    return sorted(p for p in paths if p.suffix in suffixes and p.is_file())
+
+
 @pytest.mark.skipif(not (SHARED / "seeds").is_dir(), reason="../shared/seeds is absent")
-def test_no_report_copies_eight_words_from_the_seed_reports():
+def test_no_committed_file_copies_eight_words_from_the_seed_reports():
+    """Reports, the guideline, docs, test texts and results are written in the project's own words."""
     seed = set()
     for f in (SHARED / "seeds").iterdir():
         seed |= _grams(f.read_text(encoding="utf-8", errors="ignore"))
+    files = _committed_text_files()
+    assert any(f.parent.name == "reports" for f in files) and any(f.name == "GUIDELINE.md" for f in files)
     copied = {}
-    for f in sorted((ROOT / "data" / "reports").glob("*.txt")) + sorted(FIXTURE_REPORTS.glob("*.txt")):
-        text = re.sub(r"\]\([A-Z_]+\)|\[", "", f.read_text(encoding="utf-8"))
+    for f in files:
+        text = re.sub(r"\]\([A-Z_]+\)|\[", "", f.read_text(encoding="utf-8", errors="ignore"))
         common = _grams(text) & seed
         if common:
-            copied[f.name] = sorted(common)[:2]
-    assert not copied, f"reports repeat 8-word runs of the seeds: {copied}"
+            copied[str(f.relative_to(ROOT))] = sorted(common)[:2]
+    assert not copied, f"files repeat 8-word runs of the seeds: {copied}"
 
 
 def test_every_committed_report_is_valid():

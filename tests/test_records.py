@@ -8,35 +8,35 @@ from incident_roles.markup import parse_markup
 from incident_roles.records import (build_record, extract, get_pipeline, load_schema, locative_after,
                                     mention_key, validate)
 
-# Excerpts of the two seed reports (../shared/seeds), marked the way the guideline marks them.
+# The facts of the two seed reports (../shared/seeds), retold in the project's own words and marked the
+# way the guideline marks them.
 SEED_A = (
-    "Pakistan announced Wednesday it was [recalling its ambassador to Iran](DIPLOMATIC_RESPONSE) and "
-    "[suspending all bilateral engagements with the country](DIPLOMATIC_RESPONSE) to protest an overnight "
-    "deadly cross-border airstrike by [Iranian security forces](ATTACKER).\n"
-    "Tehran claimed strikes by the [paramilitary Islamic Revolutionary Guard Corps](ATTACKER) on Tuesday night "
-    "destroyed alleged [bases of an anti-Iran militant group](TARGET), [Jaish al-Adl](TARGET) or the "
-    "[Army of Justice](TARGET), in the Pakistani border province of Baluchistan.\n"
-    "She said the bombings killed [two](VICTIM_COUNT) children and injured [several](VICTIM_COUNT) other "
-    "Pakistani civilians.\n"
-    "Pakistan has decided to [recall its ambassador from Iran](DIPLOMATIC_RESPONSE) and the Iranian ambassador "
-    "to Pakistan who is currently visiting Iran [may not return for the time being](DIPLOMATIC_RESPONSE). "
-    "Islamabad had also [suspended all high-level visits](DIPLOMATIC_RESPONSE) between Pakistan and Iran.\n"
-    "Last month, [Jaish al-Adl](ATTACKER) claimed responsibility for killing [around a dozen](VICTIM_COUNT) "
-    "Iranian police forces in a raid near the Pakistani border."
+    "Islamabad said on Wednesday that it was [recalling its ambassador to Iran](DIPLOMATIC_RESPONSE), "
+    "[suspending all bilateral engagements with Tehran](DIPLOMATIC_RESPONSE), after a night-time cross-border "
+    "strike by [Iranian security forces](ATTACKER).\n"
+    "Iran said missiles and drones of the [paramilitary Islamic Revolutionary Guard Corps](ATTACKER) had wiped "
+    "out [bases of an anti-Iran militant group](TARGET) in the hills: [Jaish al-Adl](TARGET), also known as "
+    "the [Army of Justice](TARGET), in the Pakistani province of Baluchistan.\n"
+    "According to the spokeswoman, [two](VICTIM_COUNT) children died and [several](VICTIM_COUNT) other "
+    "civilians were hurt.\n"
+    "Pakistan would [recall its ambassador from Iran](DIPLOMATIC_RESPONSE), and Iran's envoy, away in Tehran "
+    "at the time, [may not return for the time being](DIPLOMATIC_RESPONSE). Islamabad also "
+    "[suspended all high-level visits](DIPLOMATIC_RESPONSE) between the two capitals.\n"
+    "In December [Jaish al-Adl](ATTACKER) had said it carried out a raid that killed "
+    "[around a dozen](VICTIM_COUNT) Iranian policemen close to the border."
 )
 SEED_B = (
-    "Pakistan on Wednesday [expelled Iran's ambassador](DIPLOMATIC_RESPONSE) and [recalled its ambassador from "
-    "Tehran](DIPLOMATIC_RESPONSE) in response to [Iranian](ATTACKER) airstrikes on [Pakistani soil](TARGET).\n"
-    "Relations have been strained since [Iranian](ATTACKER) airstrikes on Tuesday killed [two](VICTIM_COUNT) "
-    "children and injured [three](VICTIM_COUNT) girls.\n"
-    "Iran's ambassador to Pakistan is currently in Iran and [will not be allowed to return](DIPLOMATIC_RESPONSE) "
-    "to Pakistan. The government had decided to [suspend all high-level visits](DIPLOMATIC_RESPONSE).\n"
-    "An airstrike destroyed the [Pakistani headquarters of the jihadist group](TARGET) [Jaish al-Adl](TARGET) "
-    "in Balochistan province in southwestern Pakistan.\n"
-    "[Jaish al-Adl](ATTACKER) claimed the December attack in Rasq, in which [at least 11](VICTIM_COUNT) "
-    "policemen were killed."
+    "On Wednesday Pakistan [recalled its ambassador from Tehran](DIPLOMATIC_RESPONSE) and "
+    "[expelled Iran's ambassador](DIPLOMATIC_RESPONSE) over [Iranian](ATTACKER) air strikes on [Pakistani soil](TARGET).\n"
+    "The [Iranian](ATTACKER) strikes of Tuesday left [two](VICTIM_COUNT) children dead and "
+    "[three](VICTIM_COUNT) girls injured.\n"
+    "The Iranian envoy, now in Iran, [will not be allowed to return](DIPLOMATIC_RESPONSE) to Islamabad, and "
+    "the cabinet chose to [suspend all high-level visits](DIPLOMATIC_RESPONSE).\n"
+    "Iranian state media said the strike hit the [Pakistani headquarters of the jihadist group](TARGET) "
+    "of [Jaish al-Adl](TARGET) in Balochistan province.\n"
+    "[Jaish al-Adl](ATTACKER) had claimed the December raid on a police station in Rasq, where "
+    "[at least 11](VICTIM_COUNT) officers died."
 )
-
 
 def _record(markup, **kw):
     text, spans = parse_markup(markup)
@@ -157,9 +157,8 @@ def test_cli_json_one_record_per_file(tiny_model, tmp_path, capsys):
 def test_truncated_response_spans_are_typed_by_their_own_clause():
     from incident_roles.records import build_responses
 
-    text = ("Pakistan was recalling its ambassador to Iran and suspending all bilateral engagements with the "
-            "country. This was followed by the expulsion of the Iraqi ambassador and the recall of the "
-            "Pakistani ambassador.")
+    text = ("Ruritania is suspending all bilateral engagements with its neighbour, a minister said. Next came "
+            "a note ordering out the neighbour's consul and then the recall of the Ruritanian ambassador.")
     spans = [{"start": text.index(t), "end": text.index(t) + len(t), "label": "DIPLOMATIC_RESPONSE"}
-             for t in ("suspending all bilateral", "Pakistani ambassador")]
+             for t in ("suspending all bilateral", "Ruritanian ambassador")]
     assert [r["type"] for r in build_responses(text, spans)] == ["suspend_visits_talks", "recall_envoy"]
