@@ -270,6 +270,7 @@ def run_batch(model, input_path, output_path, text_column: str = "text", id_colu
 def merge_outputs(paths, output) -> dict:
     """Merge shard outputs into one JSONL in input row order, one line per id (later duplicates
     dropped); truncated last lines are ignored."""
+    paths = list(paths)
     seen, lines = set(), []
     for p in paths:
         with open(p, encoding="utf-8") as f:
@@ -286,7 +287,7 @@ def merge_outputs(paths, output) -> dict:
     with open(output, "w", encoding="utf-8") as f:
         for rec in lines:
             f.write(json.dumps(rec, ensure_ascii=False) + "\n")
-    return {"records": len(lines), "inputs": len(list(paths)) if not isinstance(paths, list) else len(paths)}
+    return {"records": len(lines), "inputs": len(paths)}
 
 
 __all__ = ["run_batch", "iter_rows", "merge_outputs", "parse_shard", "check_text", "repair_and_read_done"]

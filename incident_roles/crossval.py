@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 from .config import RunConfig
-from .corpus import read_jsonl, write_jsonl
+from .corpus import fill_section, read_jsonl, write_jsonl
 from .labels import LABELS
 from .metrics import score_documents
 
@@ -347,15 +347,12 @@ def publish(out_dir: str | Path, files) -> list[Path]:
         if not path.exists():
             continue
         text = path.read_text(encoding="utf-8")
-        block = f"{SECTION_START}\n{section}\n{SECTION_END}"
-        if SECTION_START in text and SECTION_END in text:
-            head, rest = text.split(SECTION_START, 1)
-            text = head + block + rest.split(SECTION_END, 1)[1]
-        elif path.name == "README.md" and (path.parent / "config.json").exists():
-            text = text.rstrip("\n") + "\n\n## Benchmarks\n\n" + block + "\n"
-        else:
-            log.info("%s has no %s ... %s section: not updated", path, SECTION_START, SECTION_END)
-            continue
-        path.write_text(text, encoding="utf-8")
+        if not (SECTION_START in text and SECTION_END in text):
+            if not (path.name == "README.md" and (path.parent / "config.json").exists()):
+                log.info("%s has no %s ... %s section: not updated", path, SECTION_START, SECTION_END)
+                continue
+            path.write_text(text.rstrip("\n") + f"\n\n## Benchmarks\n\n{SECTION_START}\n{SECTION_END}\n",
+                            encoding="utf-8")
+        fill_section(path, SECTION_START, SECTION_END, section + "\n")
         updated.append(path)
     return updated

@@ -11,35 +11,42 @@ from __future__ import annotations
 
 import re
 
-# type -> (label, CAMEO code, CAMEO name, PLOVER category)
-RESPONSE_TYPES: dict[str, dict] = {
-    "recall_envoy": {"label": "recall envoy", "cameo": "161",
-                     "cameo_name": "Reduce or break diplomatic relations", "plover": "SANCTION"},
-    "expel_diplomats": {"label": "expel diplomats", "cameo": "166", "cameo_name": "Expel or withdraw",
-                        "plover": "SANCTION"},
-    "bar_envoy_return": {"label": "bar envoy's return", "cameo": "166", "cameo_name": "Expel or withdraw",
-                         "plover": "SANCTION"},
-    "summon_envoy": {"label": "summon envoy", "cameo": "114", "cameo_name": "Complain officially",
-                     "plover": "ACCUSE"},
-    "formal_protest": {"label": "formal protest", "cameo": "114", "cameo_name": "Complain officially",
-                       "plover": "ACCUSE"},
-    "suspend_visits_talks": {"label": "suspend visits or talks", "cameo": "164",
-                             "cameo_name": "Halt negotiations", "plover": "SANCTION"},
-    "suspend_relations": {"label": "suspend or sever relations", "cameo": "161",
-                          "cameo_name": "Reduce or break diplomatic relations", "plover": "SANCTION"},
-    "close_mission_or_border": {"label": "close mission or border", "cameo": "161",
-                                "cameo_name": "Reduce or break diplomatic relations", "plover": "SANCTION"},
-    "sanctions": {"label": "sanctions", "cameo": "163", "cameo_name": "Impose embargo, boycott, or sanctions",
-                  "plover": "COERCE"},
-    "un_complaint": {"label": "UN complaint", "cameo": "114", "cameo_name": "Complain officially",
-                     "plover": "ACCUSE"},
-    "other": {"label": "other measure", "cameo": "160", "cameo_name": "Reduce relations, not specified",
-              "plover": "SANCTION"},
+# CAMEO code -> (CAMEO name, PLOVER category)
+CAMEO = {
+    "114": ("Complain officially", "ACCUSE"),
+    "115": ("Bring lawsuit against", "ACCUSE"),
+    "160": ("Reduce relations, not specified", "SANCTION"),
+    "161": ("Reduce or break diplomatic relations", "SANCTION"),
+    "163": ("Impose embargo, boycott, or sanctions", "COERCE"),
+    "164": ("Halt negotiations", "SANCTION"),
+    "166": ("Expel or withdraw", "SANCTION"),
+    # A border closure is a restriction of movement, not a diplomatic downgrade.
+    "191": ("Impose blockade, restrict movement", "COERCE"),
 }
-# A border closure is a restriction of movement, not a diplomatic downgrade (CAMEO 191 -> COERCE).
-BORDER_CODE = {"cameo": "191", "cameo_name": "Impose blockade, restrict movement", "plover": "COERCE"}
-# A case at the ICJ or a tribunal is a lawsuit (CAMEO 115), not a complaint.
-LAWSUIT_CODE = {"cameo": "115", "cameo_name": "Bring lawsuit against", "plover": "ACCUSE"}
+
+
+def _codes(cameo: str) -> dict:
+    name, plover = CAMEO[cameo]
+    return {"cameo": cameo, "cameo_name": name, "plover": plover}
+
+
+# type -> {label, cameo, cameo_name, plover}
+RESPONSE_TYPES: dict[str, dict] = {kind: {"label": label, **_codes(cameo)} for kind, label, cameo in [
+    ("recall_envoy", "recall envoy", "161"),
+    ("expel_diplomats", "expel diplomats", "166"),
+    ("bar_envoy_return", "bar envoy's return", "166"),
+    ("summon_envoy", "summon envoy", "114"),
+    ("formal_protest", "formal protest", "114"),
+    ("suspend_visits_talks", "suspend visits or talks", "164"),
+    ("suspend_relations", "suspend or sever relations", "161"),
+    ("close_mission_or_border", "close mission or border", "161"),
+    ("sanctions", "sanctions", "163"),
+    ("un_complaint", "UN complaint", "114"),
+    ("other", "other measure", "160"),
+]}
+BORDER_CODE = _codes("191")
+# A case at the ICJ or a tribunal is a lawsuit, not a complaint.
+LAWSUIT_CODE = _codes("115")
 
 _ENVOY = r"(?:ambassadors?|envoys?|diplomats?|charg[eé]s? d'affaires|charg[eé]|high commissioners?|" \
          r"consuls?(?: general)?|emissar(?:y|ies)|attach[eé]s?|embassy staff|mission staff|" \
