@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from pathlib import Path
 
 from .markup import span_problems
 
@@ -128,8 +129,6 @@ def check_corpus(reports) -> list[str]:
 def load_settled(path) -> dict[str, str]:
     """Warnings a reviewer checked and found right by a named case of the guideline: one per line,
     `warning<TAB>reason`. A settled warning is not printed again; a stale line is harmless."""
-    from pathlib import Path
-
     path = Path(path)
     if not path.exists():
         return {}
