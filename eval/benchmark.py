@@ -20,10 +20,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a clone without installing
 
-from incident_roles.config import ConfigError, load_config, parse_overrides  # noqa: E402
-from incident_roles.crossval import (analyse_model, incident_folds, now_utc, pool_records,  # noqa: E402
+from incident_roles.training.config import ConfigError, load_config, parse_overrides  # noqa: E402
+from incident_roles.evaluation.crossval import (analyse_model, incident_folds, now_utc, pool_records,  # noqa: E402
                                      publish, run_crossval, write_crossval)
-from incident_roles.markup import MarkupError  # noqa: E402
+from incident_roles.corpus.markup import MarkupError  # noqa: E402
 
 log = logging.getLogger("incident_roles")
 

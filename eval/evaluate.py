@@ -10,7 +10,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from incident_roles.evaluation import evaluate, format_table, write_scores  # noqa: E402
+from incident_roles.evaluation.evaluate import evaluate, format_table, write_scores  # noqa: E402
 
 
 def main(argv=None):

@@ -17,10 +17,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from incident_roles.corpus import read_jsonl  # noqa: E402
-from incident_roles.metrics import score_documents  # noqa: E402
-from incident_roles.speed import count_words  # noqa: E402
-from incident_roles.predict import load_pipeline, predict_spans  # noqa: E402
+from incident_roles.corpus.reports import read_jsonl  # noqa: E402
+from incident_roles.evaluation.metrics import score_documents  # noqa: E402
+from incident_roles.evaluation.speed import count_words  # noqa: E402
+from incident_roles.serving.predict import load_pipeline, predict_spans  # noqa: E402
 
 # Targets from the issue: at least 2x words per second, at most 1 point of micro F1 lost.
 TARGET_SPEEDUP = 2.0
@@ -49,7 +49,7 @@ def backend_result(name, preds, seconds, times, gold, n_words):
 
 def run_backend(args, name, onnx_dir, texts, gold, n_words):
     import torch
-    from incident_roles.onnx_runtime import OnnxTagger
+    from incident_roles.serving.onnx_tagger import OnnxTagger
 
     if name == "pytorch-fp32":
         torch.set_num_threads(args.threads)
@@ -102,7 +102,7 @@ def main(argv=None):
     parser.add_argument("--result-file", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
-    from incident_roles.onnx_runtime import FP32_NAME, INT8_NAME, export_onnx
+    from incident_roles.serving.onnx_tagger import FP32_NAME, INT8_NAME, export_onnx
 
     records = read_jsonl(args.data)[: args.limit]
     if not records:

@@ -12,7 +12,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from incident_roles.labels import LABELS  # noqa: E402
-from incident_roles.predict import load_pipeline  # noqa: E402
+from incident_roles.serving.predict import load_pipeline  # noqa: E402
 
 
 def main(argv=None):

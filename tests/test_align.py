@@ -1,8 +1,8 @@
-from incident_roles.align import (IGNORE, entities_to_spans, merge_adjacent, spans_to_word_tags,
+from incident_roles.training.alignment import (IGNORE, entities_to_spans, merge_adjacent, spans_to_word_tags,
                                   word_index_of_tokens, word_tags_to_token_labels, words_of)
-from incident_roles.features import encode_records
+from incident_roles.training.windows import encode_records
 from incident_roles.labels import LABEL2ID
-from incident_roles.markup import parse_markup
+from incident_roles.corpus.markup import parse_markup
 
 
 def test_words_split_on_space_and_punctuation():

@@ -21,7 +21,7 @@ def _check_spans(text, spans):
 
 
 def test_rules_tag_the_guideline_worked_example():
-    from incident_roles.baselines import RuleTagger
+    from incident_roles.evaluation.baselines import RuleTagger
 
     spans = RuleTagger().predict_one(WORKED)
     _check_spans(WORKED, spans)
@@ -29,7 +29,7 @@ def test_rules_tag_the_guideline_worked_example():
 
 
 def test_rules_skip_determiners_hedges_and_non_measures():
-    from incident_roles.baselines import RuleTagger
+    from incident_roles.evaluation.baselines import RuleTagger
 
     text = "The ministry closed the road after gunmen attacked the alleged arms depot, killing at least 11 guards."
     got = {(s["label"], text[s["start"]:s["end"]]) for s in RuleTagger().predict_one(text)}
@@ -38,7 +38,7 @@ def test_rules_skip_determiners_hedges_and_non_measures():
 
 
 def test_repair_bio_and_tags_to_spans():
-    from incident_roles.baselines.linear import repair_bio, tags_to_spans
+    from incident_roles.evaluation.baselines.linear import repair_bio, tags_to_spans
 
     assert repair_bio(["I-TARGET", "I-TARGET", "O", "B-ATTACKER", "I-TARGET"]) == \
         ["B-TARGET", "I-TARGET", "O", "B-ATTACKER", "B-TARGET"]
@@ -51,7 +51,7 @@ def test_repair_bio_and_tags_to_spans():
 def test_viterbi_never_starts_a_span_with_inside():
     import numpy as np
 
-    from incident_roles.baselines.linear import viterbi
+    from incident_roles.evaluation.baselines.linear import viterbi
 
     classes = ["B-TARGET", "I-TARGET", "O"]
     scores = np.array([[0.0, 5.0, 0.0], [0.0, 5.0, 0.0], [0.0, 0.0, 1.0]])  # word scores alone prefer I- first
@@ -60,9 +60,9 @@ def test_viterbi_never_starts_a_span_with_inside():
 
 
 def test_linear_learns_the_fixture_and_uses_the_gazetteer(fixture_records):
-    from incident_roles.baselines import LinearTagger
-    from incident_roles.baselines.linear import word_features
-    from incident_roles.metrics import score_documents
+    from incident_roles.evaluation.baselines import LinearTagger
+    from incident_roles.evaluation.baselines.linear import word_features
+    from incident_roles.evaluation.metrics import score_documents
 
     tagger = LinearTagger().fit(fixture_records)
     preds = tagger.predict([r["text"] for r in fixture_records])
@@ -76,7 +76,7 @@ def test_linear_learns_the_fixture_and_uses_the_gazetteer(fixture_records):
 
 
 def test_linear_fit_without_words_is_a_clear_error():
-    from incident_roles.baselines import LinearTagger
+    from incident_roles.evaluation.baselines import LinearTagger
 
     with pytest.raises(ValueError, match="no training words"):
         LinearTagger().fit([{"text": "", "spans": []}])

@@ -6,9 +6,9 @@ import sys
 
 import pytest
 
-from incident_roles.batch import (check_text, iter_rows, merge_outputs, parse_shard, repair_and_read_done,
+from incident_roles.serving.batch import (check_text, iter_rows, merge_outputs, parse_shard, repair_and_read_done,
                                   run_batch)
-from incident_roles.records import validate
+from incident_roles.records.builder import validate
 
 GOOD = ["Iranian forces struck bases in Baluchistan, killing two children.",
         "Pakistan recalled its ambassador from Tehran.",

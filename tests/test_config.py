@@ -1,6 +1,6 @@
 import pytest
 
-from incident_roles.config import ConfigError, load_config, parse_overrides, to_yaml
+from incident_roles.training.config import ConfigError, load_config, parse_overrides, to_yaml
 
 from conftest import ROOT
 
@@ -64,7 +64,7 @@ def test_resolved_config_round_trips(tmp_path):
 
 def test_unknown_training_extra_key_fails(tiny_base, fixture_jsonl, tmp_path):
     from conftest import tiny_config
-    from incident_roles.training import training_arguments
+    from incident_roles.training.trainer import training_arguments
 
     c = tiny_config(tiny_base, fixture_jsonl, tmp_path / "m")
     c.training.extra = {"warmup_ratio": 0.1}

@@ -1,6 +1,6 @@
 import pytest
-from incident_roles.consistency import check_corpus, is_number_expression
-from incident_roles.corpus import parse_report
+from incident_roles.corpus.consistency import check_corpus, is_number_expression
+from incident_roles.corpus.reports import parse_report
 
 HEADER = "id: {id}\nincident: {inc}\ntype: raid\nregion: Asia\nyear: 2020\nstyle: wire\n---\n"
 
@@ -76,7 +76,7 @@ def test_passive_measure_verb_group_is_not_flagged_but_aux_plus_control_verb_is(
 
 
 def test_settled_warnings_file_is_read_and_bad_lines_are_named(tmp_path):
-    from incident_roles.consistency import load_settled
+    from incident_roles.corpus.consistency import load_settled
 
     f = tmp_path / "settled_warnings.tsv"
     f.write_text("# comment\nx.txt: some warning\tcase A\n", encoding="utf-8")

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from incident_roles.corpus import (MarkupError, build, parse_report, read_jsonl, read_report, read_reports,
+from incident_roles.corpus.reports import (MarkupError, build, parse_report, read_jsonl, read_report, read_reports,
                                    split_of)
 
 from conftest import FIXTURE_REPORTS, ROOT, SHARED
@@ -133,7 +133,7 @@ def test_every_committed_report_is_valid():
 
 
 def test_build_fills_the_data_card_counts(tmp_path, capsys):
-    from incident_roles.corpus import update_card
+    from incident_roles.corpus.reports import update_card
 
     stats = build(FIXTURE_REPORTS, tmp_path / "out")
     card = tmp_path / "README.md"

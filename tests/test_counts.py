@@ -1,7 +1,7 @@
 """Victim counts: normalisation of number expressions and killed/injured detection from context."""
 import pytest
 
-from incident_roles.counts import normalise_count, parse_number, victim_kind
+from incident_roles.records.victims import normalise_count, parse_number, victim_kind
 
 
 @pytest.mark.parametrize("text, value, lo, hi, precision", [

@@ -8,7 +8,7 @@ from conftest import tiny_config
 
 
 def test_folds_keep_each_incident_on_one_side(fixture_records):
-    from incident_roles.crossval import incident_folds
+    from incident_roles.evaluation.crossval import incident_folds
 
     folds = incident_folds(fixture_records, k=3)
     held_out = sorted(i for _, test in folds for i in test)
@@ -20,20 +20,20 @@ def test_folds_keep_each_incident_on_one_side(fixture_records):
 
 
 def test_too_few_incidents_is_a_clear_error(fixture_records):
-    from incident_roles.crossval import incident_folds
+    from incident_roles.evaluation.crossval import incident_folds
 
     with pytest.raises(ValueError, match="10 folds need at least 10 incidents; the data has 5"):
         incident_folds(fixture_records, k=10)
 
 
 def _scores(f1s):
-    from incident_roles.crossval import ROWS
+    from incident_roles.evaluation.crossval import ROWS
 
     return {mode: {row: {"f1": f1s[row]} for row in ROWS} for mode in ("strict", "partial")}
 
 
 def test_summary_is_mean_and_sample_sd_and_verdict_names_labels():
-    from incident_roles.crossval import compare, format_markdown, summarize
+    from incident_roles.evaluation.crossval import compare, format_markdown, summarize
 
     rows = ("ATTACKER", "TARGET", "VICTIM_COUNT", "DIPLOMATIC_RESPONSE", "micro")
     ours = [_scores(dict.fromkeys(rows, v)) for v in (0.6, 0.8)]
@@ -54,7 +54,7 @@ def test_benchmark_script_k2_on_fixture(tiny_base, tiny_model, fixture_jsonl, tm
     import importlib.util
 
     from conftest import ROOT
-    from incident_roles.config import to_yaml
+    from incident_roles.training.config import to_yaml
 
     config = tiny_config(tiny_base, fixture_jsonl, tiny_model, **{"data.dev": "", "training.logging_steps": 1})
     path = tmp_path / "cv.yaml"
@@ -83,10 +83,10 @@ def test_benchmark_script_k2_on_fixture(tiny_base, tiny_model, fixture_jsonl, tm
 
 
 def test_publish_fills_model_card_and_marked_readme_only(tmp_path):
-    from incident_roles.crossval import SECTION_END, SECTION_START, publish
+    from incident_roles.evaluation.crossval import SECTION_END, SECTION_START, publish
 
     rows = ("ATTACKER", "TARGET", "VICTIM_COUNT", "DIPLOMATIC_RESPONSE", "micro")
-    from incident_roles.crossval import compare, summarize
+    from incident_roles.evaluation.crossval import compare, summarize
 
     summary = {s: summarize([_scores(dict.fromkeys(rows, v))] * 2) for s, v in
                (("transformer", 0.9), ("rules", 0.2), ("linear", 0.4))}

@@ -6,7 +6,7 @@ def S(a, b, label):
 
 
 def test_error_types():
-    from incident_roles.error_analysis import classify_errors
+    from incident_roles.evaluation.errors import classify_errors
 
     gold = [S(0, 14, "ATTACKER"), S(22, 25, "VICTIM_COUNT"), S(40, 45, "TARGET"), S(60, 70, "TARGET")]
     pred = [S(0, 7, "ATTACKER"), S(22, 25, "TARGET"), S(40, 45, "TARGET"), S(80, 90, "ATTACKER")]
@@ -18,7 +18,7 @@ def test_error_types():
 
 
 def test_sentence_bounds_and_marks():
-    from incident_roles.error_analysis import mark, sentence_bounds
+    from incident_roles.evaluation.errors import mark, sentence_bounds
 
     text = "First one here. Iranian forces struck two bases. Last one."
     a, b = sentence_bounds(text, 16, 30)
@@ -30,7 +30,7 @@ def test_sentence_bounds_and_marks():
 
 
 def test_report_counts_and_groups(fixture_records):
-    from incident_roles.error_analysis import error_report
+    from incident_roles.evaluation.errors import error_report
 
     records = [r for r in fixture_records if r["spans"]][:2]
     preds = [r["spans"][1:] for r in records]  # drop each report's first span: one miss per report

@@ -1,7 +1,7 @@
 """The state gazetteer: mentions, demonyms, capitals and organs map to one canonical state."""
 import pytest
 
-from incident_roles.gazetteer import COUNTRIES, canonical_state, is_state_word
+from incident_roles.records.states import COUNTRIES, canonical_state, is_state_word
 
 
 @pytest.mark.parametrize("mention, state", [

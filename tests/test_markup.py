@@ -1,6 +1,6 @@
 import pytest
 
-from incident_roles.markup import MarkupError, Span, parse_markup, span_problems, to_markup
+from incident_roles.corpus.markup import MarkupError, Span, parse_markup, span_problems, to_markup
 
 
 def test_markup_to_plain_text_and_spans():

@@ -1,6 +1,6 @@
 import pytest
 
-from incident_roles.metrics import score_documents
+from incident_roles.evaluation.metrics import score_documents
 
 
 def S(a, b, label):

@@ -15,7 +15,7 @@ TEXTS = ["Iranian forces struck bases of Jaish al-Adl in Baluchistan, killing tw
 
 @pytest.fixture(scope="module")
 def exported(tiny_model, tmp_path_factory):
-    from incident_roles.onnx_runtime import export_onnx
+    from incident_roles.serving.onnx_tagger import export_onnx
 
     out = tmp_path_factory.mktemp("onnx")
     return export_onnx(tiny_model, out), out
@@ -33,8 +33,8 @@ def test_export_writes_fp32_and_int8(exported):
 
 
 def test_fp32_onnx_matches_pytorch_entities(tiny_model, exported):
-    from incident_roles.onnx_runtime import OnnxTagger
-    from incident_roles.predict import load_pipeline
+    from incident_roles.serving.onnx_tagger import OnnxTagger
+    from incident_roles.serving.predict import load_pipeline
 
     torch_pipe = load_pipeline(str(tiny_model), stride=16)
     onnx_pipe = OnnxTagger(exported[1], quantized=False, stride=16)
@@ -42,8 +42,8 @@ def test_fp32_onnx_matches_pytorch_entities(tiny_model, exported):
 
 
 def test_int8_tagger_is_a_drop_in_for_records(exported):
-    from incident_roles.onnx_runtime import OnnxTagger
-    from incident_roles.records import extract, validate
+    from incident_roles.serving.onnx_tagger import OnnxTagger
+    from incident_roles.records.builder import extract, validate
 
     pipe = OnnxTagger(exported[1], stride=16)
     single = pipe(TEXTS[0])
@@ -52,14 +52,14 @@ def test_int8_tagger_is_a_drop_in_for_records(exported):
 
 
 def test_missing_export_is_a_clear_error(tmp_path):
-    from incident_roles.onnx_runtime import resolve_onnx_file
+    from incident_roles.serving.onnx_tagger import resolve_onnx_file
 
     with pytest.raises(FileNotFoundError, match="export-onnx"):
         resolve_onnx_file(tmp_path)
 
 
 def test_cli_export(tiny_model, tmp_path, capsys):
-    from incident_roles.__main__ import main
+    from incident_roles.serving.cli import main
 
     assert main(["export-onnx", "--model", str(tiny_model), "--out", str(tmp_path / "o"), "--no-quantize"]) == 0
     assert json.loads(capsys.readouterr().out)["fp32"].endswith("model.onnx")

@@ -42,7 +42,7 @@ def test_long_text_is_read_to_the_end_with_stride(tiny_model):
 
 
 def test_empty_text_gives_no_entities(tiny_model):
-    from incident_roles.predict import load_pipeline, predict_spans
+    from incident_roles.serving.predict import load_pipeline, predict_spans
 
     tagger = load_pipeline(str(tiny_model))
     assert predict_spans(tagger, ["", "   "]) == [[], []]

@@ -3,7 +3,7 @@ import pytest
 
 
 def test_token_confusion_counts_words_with_bio_collapsed():
-    from incident_roles.plots import CLASSES, token_confusion
+    from incident_roles.evaluation.plots import CLASSES, token_confusion
 
     text = "Iranian forces struck two bases"  # 5 words
     gold = [{"start": 0, "end": 14, "label": "ATTACKER"}, {"start": 22, "end": 25, "label": "VICTIM_COUNT"}]
@@ -16,7 +16,7 @@ def test_token_confusion_counts_words_with_bio_collapsed():
 
 
 def test_loss_series_splits_training_and_validation():
-    from incident_roles.plots import loss_series
+    from incident_roles.evaluation.plots import loss_series
 
     history = [{"loss": 2.0, "step": 10}, {"eval_loss": 1.5, "eval_f1": 0.1, "step": 14},
                {"loss": 1.0, "step": 20}, {"train_runtime": 9.0, "train_loss": 1.4, "step": 20}]
@@ -24,7 +24,7 @@ def test_loss_series_splits_training_and_validation():
 
 
 def test_plots_write_png_files(tmp_path):
-    from incident_roles.plots import CLASSES, plot_confusion, plot_learning_curve, plot_loss
+    from incident_roles.evaluation.plots import CLASSES, plot_confusion, plot_learning_curve, plot_loss
 
     png = b"\x89PNG"
     m = [[i + j for j in range(len(CLASSES))] for i in range(len(CLASSES))]

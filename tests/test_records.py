@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from incident_roles.markup import parse_markup
-from incident_roles.records import (build_record, extract, get_pipeline, load_schema, locative_after,
+from incident_roles.corpus.markup import parse_markup
+from incident_roles.records.builder import (build_record, extract, get_pipeline, load_schema, locative_after,
                                     mention_key, validate)
 
 # The facts of the two seed reports (../shared/seeds), retold in the project's own words and marked the
@@ -144,7 +144,7 @@ def test_package_level_extract(tiny_model):
 
 
 def test_cli_json_one_record_per_file(tiny_model, tmp_path, capsys):
-    from incident_roles.__main__ import main
+    from incident_roles.serving.cli import main
 
     for name in ("a.txt", "b.txt"):
         (tmp_path / name).write_text("Iranian forces struck Pakistani soil, killing two.", encoding="utf-8")
@@ -155,7 +155,7 @@ def test_cli_json_one_record_per_file(tiny_model, tmp_path, capsys):
 
 
 def test_truncated_response_spans_are_typed_by_their_own_clause():
-    from incident_roles.records import build_responses
+    from incident_roles.records.builder import build_responses
 
     text = ("Ruritania is suspending all bilateral engagements with its neighbour, a minister said. Next came "
             "a note ordering out the neighbour's consul and then the recall of the Ruritanian ambassador.")

@@ -1,7 +1,7 @@
 """Diplomatic responses: canonical type, CAMEO code and PLOVER category."""
 import pytest
 
-from incident_roles.responses import RESPONSE_TYPES, classify_response, describe_response, response_codes
+from incident_roles.records.responses import RESPONSE_TYPES, classify_response, describe_response, response_codes
 
 
 @pytest.mark.parametrize("text, kind, cameo", [

@@ -1,4 +1,4 @@
-from incident_roles.review import agreement, snapshot
+from incident_roles.corpus.review import agreement, snapshot
 
 HEADER = "id: {id}\nincident: 2020-x\ntype: raid\nregion: Asia\nyear: 2020\nstyle: wire\n---\n"
 

@@ -5,8 +5,8 @@ import pytest
 
 
 def test_report_of_words_has_exactly_n_words(fixture_records):
-    from incident_roles.align import words_of
-    from incident_roles.speed import report_of_words
+    from incident_roles.training.alignment import words_of
+    from incident_roles.evaluation.speed import report_of_words
 
     texts = [r["text"] for r in fixture_records]
     assert len(words_of(report_of_words(texts, 120))) == 120
@@ -19,7 +19,7 @@ def test_report_of_words_has_exactly_n_words(fixture_records):
 def test_flops_per_token_follows_the_documented_formula(tiny_model):
     from transformers import AutoModelForTokenClassification
 
-    from incident_roles.speed import model_flops_per_token
+    from incident_roles.evaluation.speed import model_flops_per_token
 
     model = AutoModelForTokenClassification.from_pretrained(str(tiny_model))
     c = model.config
@@ -32,7 +32,7 @@ def test_flops_per_token_follows_the_documented_formula(tiny_model):
 
 
 def test_training_time_per_epoch_comes_from_the_run(tiny_model):
-    from incident_roles.speed import training_time_per_epoch
+    from incident_roles.evaluation.speed import training_time_per_epoch
 
     t = training_time_per_epoch(tiny_model)
     final = [e for e in json.loads((tiny_model / "log_history.json").read_text()) if "train_runtime" in e][-1]
@@ -41,7 +41,7 @@ def test_training_time_per_epoch_comes_from_the_run(tiny_model):
 
 
 def test_missing_spacy_model_is_reported_not_raised():
-    from incident_roles.speed import spacy_peer
+    from incident_roles.evaluation.speed import spacy_peer
 
     peer = spacy_peer(["A text."], (1,), package="no_such_spacy_model_package")
     assert peer["available"] is False and "no_such_spacy_model_package" in peer["reason"]

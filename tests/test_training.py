@@ -10,7 +10,7 @@ from conftest import tiny_config
 def test_seed_makes_the_new_head_reproducible(tiny_base):
     from transformers import set_seed
 
-    from incident_roles.modeling import build_model
+    from incident_roles.training.encoders import build_model
 
     heads = []
     for _ in range(2):
@@ -20,7 +20,7 @@ def test_seed_makes_the_new_head_reproducible(tiny_base):
 
 
 def test_missing_base_model_is_a_clear_error(tmp_path):
-    from incident_roles.modeling import BaseModelError, resolve_base_model
+    from incident_roles.training.encoders import BaseModelError, resolve_base_model
 
     with pytest.raises(BaseModelError, match="neither a folder nor an installed package"):
         resolve_base_model("no-such-encoder-package")
@@ -31,7 +31,7 @@ def test_missing_base_model_is_a_clear_error(tmp_path):
 
 def test_training_learns_the_fixture(tiny_base, fixture_jsonl, tmp_path):
     """Enough steps on six short reports: the training loss must fall well below its start."""
-    from incident_roles.training import train
+    from incident_roles.training.trainer import train
 
     out = train(tiny_config(tiny_base, fixture_jsonl, tmp_path / "m", **{"training.num_train_epochs": 20,
                                                                   "training.learning_rate": 5e-3,
@@ -47,7 +47,7 @@ def test_training_learns_the_fixture(tiny_base, fixture_jsonl, tmp_path):
 def test_same_seed_same_weights(tiny_base, fixture_jsonl, tmp_path):
     from safetensors.torch import load_file
 
-    from incident_roles.training import train
+    from incident_roles.training.trainer import train
 
     outs = [train(tiny_config(tiny_base, fixture_jsonl, tmp_path / f"m{i}", **{"training.num_train_epochs": 1}))
             for i in range(2)]

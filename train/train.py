@@ -10,8 +10,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a clone without installing
 
-from incident_roles.config import ConfigError, load_config, parse_overrides  # noqa: E402
-from incident_roles.training import train  # noqa: E402
+from incident_roles.training.config import ConfigError, load_config, parse_overrides  # noqa: E402
+from incident_roles.training.trainer import train  # noqa: E402
 
 
 def main(argv=None):

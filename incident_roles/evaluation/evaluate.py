@@ -4,9 +4,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .corpus import read_jsonl
-from .metrics import format_table, score_documents
-from .predict import load_pipeline, predict_spans
+from incident_roles.corpus.reports import read_jsonl
+from incident_roles.evaluation.metrics import format_table, score_documents
+from incident_roles.serving.predict import load_pipeline, predict_spans
 
 
 def evaluate(model, data, aggregation_strategy: str = "first", stride: int = 128, batch_size: int = 8,

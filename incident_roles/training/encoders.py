@@ -100,7 +100,7 @@ def build_model(path, dropout: float | None = None):
     """Encoder with a new token-classification head, labelled with the guideline's BIO tags."""
     from transformers import AutoConfig, AutoModelForTokenClassification
 
-    from .labels import ID2LABEL, LABEL2ID
+    from incident_roles.labels import ID2LABEL, LABEL2ID
 
     config = AutoConfig.from_pretrained(str(path), num_labels=len(ID2LABEL), id2label=ID2LABEL,
                                         label2id=LABEL2ID)

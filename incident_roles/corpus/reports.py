@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .markup import MarkupError, Span, parse_markup, span_problems
+from incident_roles.corpus.markup import MarkupError, Span, parse_markup, span_problems
 
 TYPES = (
     "air-strike missile-strike drone-strike raid shelling border-clash ambush shoot-down "
@@ -189,10 +189,10 @@ def build(reports_dir="data/reports", out_dir="data/processed", check_consistenc
         by_split[split_of(r.incident)].append(r)
     for name, items in by_split.items():
         write_jsonl([r.as_record() for r in items], Path(out_dir) / f"{name}.jsonl")
-    from .corpus_stats import print_stats
+    from incident_roles.corpus.stats import print_stats
     stats = print_stats(by_split)
     if check_consistency:
-        from .consistency import check_corpus, load_settled
+        from incident_roles.corpus.consistency import check_corpus, load_settled
         warnings = check_corpus(reports)
         settled = load_settled(Path(reports_dir).parent / "settled_warnings.tsv")
         open_ = [w for w in warnings if w not in settled]
@@ -212,7 +212,7 @@ CARD_START, CARD_END = "<!-- counts:start -->", "<!-- counts:end -->"
 
 def update_card(card: str | Path, stats: dict, command: str) -> None:
     """Replace the counts section of the data card with the figures this build printed."""
-    from .corpus_stats import stats_markdown
+    from incident_roles.corpus.stats import stats_markdown
 
     fill_section(card, CARD_START, CARD_END, f"Printed by `{command}`:\n\n" + stats_markdown(stats) + "\n")
 
@@ -233,20 +233,21 @@ def main(argv=None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
     check = sub.add_parser("check", help="validate report files and print every error")
-    check.add_argument("files", nargs="+")
+    check.add_argument("files", nargs="*", help="report files (default: data/reports/*.txt)")
     b = sub.add_parser("build", help="validate data/reports and write data/processed/*.jsonl")
     b.add_argument("--reports", default="data/reports")
     b.add_argument("--out", default="data/processed")
     b.add_argument("--card", help="also write the counts into this data card (e.g. data/README.md)")
     args = parser.parse_args(argv)
     if args.command == "check":
-        reports, errors = read_reports(args.files)
+        files = args.files or sorted(Path("data/reports").glob("*.txt"))
+        reports, errors = read_reports(files)
         for e in errors:
             print(f"error: {e}")
         print(f"{len(reports)} file(s) valid, {len(errors)} with errors; labels: "
               + ", ".join(f"{k} {v}" for k, v in sorted(label_counts(reports).items())))
         if not errors:
-            from .consistency import check_corpus
+            from incident_roles.corpus.consistency import check_corpus
             warnings = check_corpus(reports)
             for w in warnings:
                 print(f"warning: {w}")

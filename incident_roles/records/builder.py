@@ -3,7 +3,7 @@ diplomatic measures followed, each field with its character offsets and model sc
 
 ``build_record(text, spans)`` is pure (spans: dicts with start, end, label and optionally score), so it
 is tested without a model; ``extract(text, model=...)`` = pipeline() + build_record. The record format
-is documented in docs/records.md and shipped as incident_roles/record_schema.json.
+is documented in docs/records.md and shipped as incident_roles/records/schema.json.
 
     python -m incident_roles extract report.txt --model models/minilm
 """
@@ -14,13 +14,13 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from .counts import normalise_count, victim_kind
-from .gazetteer import canonical_state
-from .labels import DETERMINERS, HEDGES
-from .responses import describe_response
+from incident_roles.records.victims import normalise_count, victim_kind
+from incident_roles.records.states import canonical_state
+from incident_roles.labels import DETERMINERS, HEDGES
+from incident_roles.records.responses import describe_response
 
 SCHEMA_VERSION = "1.0"
-SCHEMA_PATH = Path(__file__).with_name("record_schema.json")
+SCHEMA_PATH = Path(__file__).with_name("schema.json")
 _SENTENCE_END = re.compile(r"[.!?\n](?=\s|$)|\n")
 _PLACE = re.compile(r"\b(?:in|inside|near|at|across)\s+(?:the\s+|a\s+|an\s+)?(?P<place>[^,.;:()\[\]\"“”\n]{2,90})")
 _PLACE_STOP = re.compile(r"\s+\b(?:in|on|at|near|after|before|when|which|who|that|as|and|killing|to|by|from|"
@@ -125,7 +125,7 @@ def _is_state_mention(mention: str, state: str) -> bool:
     words = re.findall(r"[\w.'’-]+", mention)
     if len(words) <= 1:
         return True
-    from .gazetteer import COUNTRIES  # local: only needed for multiword mentions
+    from incident_roles.records.states import COUNTRIES  # local: only needed for multiword mentions
     info = COUNTRIES[state]
     forms = {f.lower() for f in [state, *info["capitals"], *info["demonyms"], *info["aliases"]]}
     if mention.lower().strip() in forms or re.sub(r"^(the|its|their)\s+", "", mention.lower()) in forms:
@@ -229,7 +229,7 @@ def get_pipeline(model="models/minilm", **kwargs):
         return model
     key = str(Path(model).resolve()) + repr(sorted(kwargs.items()))
     if key not in _PIPELINES:
-        from .predict import load_pipeline
+        from incident_roles.serving.predict import load_pipeline
 
         _PIPELINES[key] = load_pipeline(model, **kwargs)
     return _PIPELINES[key]
@@ -237,7 +237,7 @@ def get_pipeline(model="models/minilm", **kwargs):
 
 def extract_many(texts, model="models/minilm", batch_size: int = 8, ids=None, **kwargs) -> list[dict]:
     """Records for several texts, tagged in batches."""
-    from .predict import predict_spans
+    from incident_roles.serving.predict import predict_spans
 
     texts = list(texts)
     ids = list(ids) if ids is not None else [None] * len(texts)
@@ -261,7 +261,7 @@ def load_schema() -> dict:
 
 
 def validate(instance, schema: dict | None = None, path: str = "$", root: dict | None = None) -> list[str]:
-    """Errors of ``instance`` against the JSON schema subset record_schema.json uses (type, enum,
+    """Errors of ``instance`` against the JSON schema subset schema.json uses (type, enum,
     properties, required, additionalProperties, items, minimum, $ref to #/$defs, anyOf); [] when valid.
     Hand-written so the package needs no jsonschema dependency."""
     schema = load_schema() if schema is None else schema

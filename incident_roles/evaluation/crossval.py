@@ -21,10 +21,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from .config import RunConfig
-from .corpus import fill_section, read_jsonl, write_jsonl
-from .labels import LABELS
-from .metrics import score_documents
+from incident_roles.training.config import RunConfig
+from incident_roles.corpus.reports import fill_section, read_jsonl, write_jsonl
+from incident_roles.labels import LABELS
+from incident_roles.evaluation.metrics import score_documents
 
 log = logging.getLogger("incident_roles")
 
@@ -78,8 +78,8 @@ def fold_config(config: RunConfig, out_dir: Path, train_path: Path, limit_train:
 
 def train_and_predict(config: RunConfig, records: list[dict]) -> tuple[list[list[dict]], dict]:
     """Train from ``config`` and tag ``records``' raw text through pipeline(), as evaluation does."""
-    from .evaluation import evaluate
-    from .training import train
+    from incident_roles.evaluation.evaluate import evaluate
+    from incident_roles.training.trainer import train
 
     started = time.time()
     out = train(config)
@@ -94,7 +94,7 @@ def train_and_predict(config: RunConfig, records: list[dict]) -> tuple[list[list
 
 
 def _baseline(name: str, config: RunConfig):
-    from .baselines import LinearTagger, RuleTagger
+    from incident_roles.evaluation.baselines import LinearTagger, RuleTagger
 
     return RuleTagger() if name == "rules" else LinearTagger(seed=config.training.seed)
 
@@ -248,7 +248,7 @@ def stamp(command: str) -> str:
 
 def write_crossval(result: dict, out_dir: str | Path, command: str, config_path: str = "") -> dict:
     """benchmark.json, benchmark.md and learning_curve.png in ``out_dir``."""
-    from .plots import plot_learning_curve
+    from incident_roles.evaluation.plots import plot_learning_curve
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -272,9 +272,9 @@ def write_crossval(result: dict, out_dir: str | Path, command: str, config_path:
 def analyse_model(model_dir: str | Path, test_path: str | Path, out_dir: str | Path, command: str,
                   aggregation_strategy: str = "first", stride: int = 128, batch_size: int = 8) -> dict:
     """confusion.png, loss.png and errors.md for a saved model on a test file, through pipeline()."""
-    from .error_analysis import error_report
-    from .evaluation import evaluate
-    from .plots import plot_confusion, token_confusion
+    from incident_roles.evaluation.errors import error_report
+    from incident_roles.evaluation.evaluate import evaluate
+    from incident_roles.evaluation.plots import plot_confusion, token_confusion
 
     model_dir, out = Path(model_dir), Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -290,7 +290,7 @@ def analyse_model(model_dir: str | Path, test_path: str | Path, out_dir: str | P
     written = ["confusion.png", "errors.md"]
     history = model_dir / "log_history.json"
     if history.exists():
-        from .plots import plot_loss
+        from incident_roles.evaluation.plots import plot_loss
 
         plot_loss(json.loads(history.read_text(encoding="utf-8")), out / "loss.png",
                   title=f"{model_dir.name}: training and validation loss")

@@ -1,7 +1,7 @@
 """Annotation consistency between the first pass and the reviewed pass of the corpus.
 
-    python -m incident_roles.review snapshot   # before the review: data/review/first_pass.jsonl
-    python -m incident_roles.review agreement  # after it: span F1 per label, first pass vs reviewed
+    python -m incident_roles.corpus.review snapshot   # before the review: data/review/first_pass.jsonl
+    python -m incident_roles.corpus.review agreement  # after it: span F1 per label, first pass vs reviewed
 
 The reviewed annotation is taken as the reference; a first pass that the reviewer left unchanged
 scores 1.0. Reviews change markup only; where a reviewer also mended the wording of a report, its
@@ -15,9 +15,9 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from .corpus import read_jsonl, read_reports, write_jsonl
-from .labels import LABELS
-from .metrics import score_documents
+from incident_roles.corpus.reports import read_jsonl, read_reports, write_jsonl
+from incident_roles.labels import LABELS
+from incident_roles.evaluation.metrics import score_documents
 
 FIRST_PASS = Path("data/review/first_pass.jsonl")
 
@@ -84,7 +84,7 @@ def format_agreement(result: dict) -> str:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m incident_roles.review", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m incident_roles.corpus.review", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("command", choices=["snapshot", "agreement"])
     parser.add_argument("--reports", default="data/reports")
@@ -101,7 +101,7 @@ def main(argv=None) -> int:
         print(json.dumps(result))
         if args.card:
             write_card_section(args.card, format_agreement(result),
-                               "python -m incident_roles.review agreement --card " + args.card)
+                               "python -m incident_roles.corpus.review agreement --card " + args.card)
             print(f"updated the annotation consistency section of {args.card}")
     return 0
 
@@ -110,7 +110,7 @@ REVIEW_START, REVIEW_END = "<!-- review:start -->", "<!-- review:end -->"
 
 
 def write_card_section(card, table: str, command: str) -> None:
-    from .corpus import fill_section
+    from incident_roles.corpus.reports import fill_section
 
     fill_section(card, REVIEW_START, REVIEW_END, f"Printed by `{command}`:\n\n{table}\n")
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import re
 
-from ..align import spans_to_word_tags, words_of
-from ..gazetteer import is_state_word
-from .rules import NUMBER_WORDS
+from incident_roles.training.alignment import spans_to_word_tags, words_of
+from incident_roles.records.states import is_state_word
+from incident_roles.evaluation.baselines.rules import NUMBER_WORDS
 
 _NUMBERS = frozenset(NUMBER_WORDS)
 

@@ -190,8 +190,8 @@ def run_batch(model, input_path, output_path, text_column: str = "text", id_colu
     batches (used by tests to simulate an interruption). Returns counts of what happened."""
     from tqdm.auto import tqdm
 
-    from .predict import predict_spans
-    from .records import build_record, get_pipeline
+    from incident_roles.serving.predict import predict_spans
+    from incident_roles.records.builder import build_record, get_pipeline
 
     i, n = parse_shard(shard) if not isinstance(shard, tuple) else shard
     output_path = Path(output_path)

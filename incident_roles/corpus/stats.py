@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from .labels import LABELS
+from incident_roles.labels import LABELS
 
 
 def _table(title: str, rows: dict[str, Counter], columns) -> list[str]:

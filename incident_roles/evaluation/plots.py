@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .align import spans_to_word_tags, words_of
-from .labels import LABELS
+from incident_roles.training.alignment import spans_to_word_tags, words_of
+from incident_roles.labels import LABELS
 
 CLASSES = tuple(LABELS) + ("O",)
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 import re
 from typing import Iterable, Sequence
 
-from .labels import LABEL2ID
-from .markup import ends_with_abbreviation
+from incident_roles.labels import LABEL2ID
+from incident_roles.corpus.markup import ends_with_abbreviation
 
 IGNORE = -100
 # Whitespace- and punctuation-split words, as BERT-style pre-tokenizers split them.

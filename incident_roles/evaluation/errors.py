@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from .labels import LABELS
-from .markup import ends_with_abbreviation
+from incident_roles.labels import LABELS
+from incident_roles.corpus.markup import ends_with_abbreviation
 
 TYPES = ("wrong boundary", "wrong label", "missed", "spurious")
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])|\n+")

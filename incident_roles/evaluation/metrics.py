@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from .labels import LABELS
+from incident_roles.labels import LABELS
 
 
 def _prf(tp_pred: int, n_pred: int, tp_gold: int, n_gold: int) -> dict:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .labels import DETERMINERS, HEDGES, LABELS
+from incident_roles.labels import DETERMINERS, HEDGES, LABELS
 
 _LABEL_RE = re.compile(r"\]\(([A-Za-z_]*)\)")
 _EDGE_PUNCT = set(".,;:!?\"'“”‘’()-–—/")

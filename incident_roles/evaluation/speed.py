@@ -20,7 +20,7 @@ import statistics
 import time
 from pathlib import Path
 
-from .align import words_of
+from incident_roles.training.alignment import words_of
 
 log = logging.getLogger("incident_roles")
 
@@ -151,7 +151,7 @@ def measure(model_dir, texts, batch_sizes=(1, 8, 32), latency_words: int = 300, 
     import torch  # noqa: F401  (imported before timing the load: import cost is not load time)
     from transformers import pipeline  # noqa: F401  (transformers imports its pipelines lazily)
 
-    from .predict import load_pipeline, predict_spans
+    from incident_roles.serving.predict import load_pipeline, predict_spans
 
     texts = [t for t in texts if t.strip()]
     if not texts:

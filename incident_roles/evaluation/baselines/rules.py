@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from ..labels import DETERMINERS, HEDGES
+from incident_roles.labels import DETERMINERS, HEDGES
 
 NUMBER_WORDS = (
     "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "

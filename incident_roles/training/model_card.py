@@ -5,7 +5,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from .labels import LABELS
+from incident_roles.labels import LABELS
 
 
 def _metric_rows(scores: dict) -> str:

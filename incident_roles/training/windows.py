@@ -1,7 +1,7 @@
 """Reports -> tokenized training windows with sub-token labels."""
 from __future__ import annotations
 
-from .align import spans_to_word_tags, word_index_of_tokens, word_tags_to_token_labels, words_of
+from incident_roles.training.alignment import spans_to_word_tags, word_index_of_tokens, word_tags_to_token_labels, words_of
 
 
 def encode_records(records, tokenizer, max_length: int = 256, stride: int = 64) -> dict[str, list]:

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import numpy as np
 
-from .config import RunConfig, to_yaml
-from .corpus import read_jsonl
-from .features import encode_records
-from .labels import ID2LABEL
-from .modeling import build_model, load_tokenizer, resolve_base_model
+from incident_roles.training.config import RunConfig, to_yaml
+from incident_roles.corpus.reports import read_jsonl
+from incident_roles.training.windows import encode_records
+from incident_roles.labels import ID2LABEL
+from incident_roles.training.encoders import build_model, load_tokenizer, resolve_base_model
 
 log = logging.getLogger("incident_roles")
 
@@ -122,9 +122,9 @@ def train(config: RunConfig) -> Path:
 
 def report_metrics(config: RunConfig, out: Path, train_seconds: float, n_reports: int, n_windows: int) -> dict:
     """Score dev and test through pipeline(), write metrics.json and the model card, print the tables."""
-    from .evaluation import evaluate
-    from .metrics import format_table
-    from .model_card import write_model_card
+    from incident_roles.evaluation.evaluate import evaluate
+    from incident_roles.evaluation.metrics import format_table
+    from incident_roles.training.model_card import write_model_card
 
     metrics = {"train_seconds": round(train_seconds, 1), "train_reports": n_reports, "train_windows": n_windows}
     for split in ("dev", "test"):

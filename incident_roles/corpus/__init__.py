@@ -1,0 +1,1 @@
+"""Reports with inline markup: read, validate, check consistency, split, build, review."""

@@ -1,0 +1,1 @@
+"""Scoring through pipeline(): metrics, evaluation, errors, cross-validation, baselines, plots, speed, publishing."""

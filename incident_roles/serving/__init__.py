@@ -1,0 +1,1 @@
+"""Using a trained model: prediction through pipeline(), batch inference, ONNX, the command line."""

@@ -1,0 +1,141 @@
+"""Command line: incident records, batch inference and the ONNX export.
+
+    python -m incident_roles extract report.txt [more.txt ...] [--model models/minilm] [--format json|html] [--out PATH]
+    python -m incident_roles batch --model models/minilm --input corpus.jsonl --output out.jsonl [--shard 0/2]
+    python -m incident_roles merge out.0.jsonl out.1.jsonl --output out.jsonl
+    python -m incident_roles export-onnx --model models/minilm [--out models/minilm/onnx] [--no-quantize]
+
+`--onnx` on extract and batch tags with the int8 ONNX export (<model>/onnx) instead of PyTorch.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+
+def _model(args):
+    threads = getattr(args, "threads", None)
+    if threads:
+        import torch
+
+        torch.set_num_threads(threads)
+    if getattr(args, "onnx", False):
+        from incident_roles.serving.onnx_tagger import OnnxTagger
+
+        return OnnxTagger(args.model, threads=threads)
+    return args.model
+
+
+def cmd_extract(args) -> int:
+    from incident_roles.records.builder import extract_many
+
+    texts, names = [], []
+    for name in args.files:
+        path = Path(name)
+        if not path.is_file():
+            print(f"error: {name}: no such file", file=sys.stderr)
+            return 2
+        texts.append(path.read_text(encoding="utf-8"))
+        names.append(path.name)
+    records = extract_many(texts, model=_model(args), ids=[Path(n).stem for n in names],
+                           batch_size=args.batch_size)
+    if args.format == "html":
+        from incident_roles.records.html_view import render_page
+
+        page = render_page(list(zip(names, texts, records)), title=f"incident-roles: {', '.join(names)}")
+        out = Path(args.out or (Path(names[0]).stem + ".html" if len(names) == 1 else "incident_records.html"))
+        out.write_text(page, encoding="utf-8")
+        print(f"wrote {out}")
+        return 0
+    payload = records[0] if len(records) == 1 else records
+    text = json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+        print(f"wrote {args.out}")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def cmd_batch(args) -> int:
+    from incident_roles.serving.batch import run_batch
+
+    summary = run_batch(_model(args), args.input, args.output, text_column=args.text_column,
+                        id_column=args.id_column, batch_size=args.batch_size, shard=args.shard,
+                        progress=not args.no_progress)
+    print(json.dumps(summary))
+    return 0
+
+
+def cmd_merge(args) -> int:
+    from incident_roles.serving.batch import merge_outputs
+
+    print(json.dumps(merge_outputs(args.files, args.output)))
+    return 0
+
+
+def cmd_export(args) -> int:
+    from incident_roles.serving.onnx_tagger import export_onnx
+
+    print(json.dumps(export_onnx(args.model, args.out, quantize=not args.no_quantize), indent=2))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m incident_roles", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("-v", "--verbose", action="store_true")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("extract", help="one incident record per report file")
+    p.add_argument("files", nargs="+", metavar="FILE", help="plain-text reports")
+    p.add_argument("--model", default="models/minilm")
+    p.add_argument("--format", choices=("json", "html"), default="json")
+    p.add_argument("--out", help="output file (default: stdout for json, <report>.html for html)")
+    p.add_argument("--batch-size", type=int, default=8)
+    p.add_argument("--onnx", action="store_true", help="use the int8 ONNX export of --model")
+    p.add_argument("--threads", type=int, help="CPU threads for the model (default: all cores)")
+    p.set_defaults(func=cmd_extract)
+
+    p = sub.add_parser("batch", help="tag a JSONL/CSV/Parquet corpus into a JSONL of records, resumably")
+    p.add_argument("--model", default="models/minilm")
+    p.add_argument("--input", required=True)
+    p.add_argument("--output", required=True)
+    p.add_argument("--text-column", default="text")
+    p.add_argument("--id-column", default="id")
+    p.add_argument("--batch-size", type=int, default=16)
+    p.add_argument("--shard", help="i/n: this process takes rows with row %% n == i")
+    p.add_argument("--onnx", action="store_true", help="use the int8 ONNX export of --model")
+    p.add_argument("--threads", type=int, help="CPU threads for the model (default: all cores); with n "
+                                                "shards on one machine, cores / n")
+    p.add_argument("--no-progress", action="store_true")
+    p.set_defaults(func=cmd_batch)
+
+    p = sub.add_parser("merge", help="merge shard outputs of `batch` into one JSONL, in input order")
+    p.add_argument("files", nargs="+")
+    p.add_argument("--output", required=True)
+    p.set_defaults(func=cmd_merge)
+
+    p = sub.add_parser("export-onnx", help="export a saved model to ONNX (fp32 and dynamic int8)")
+    p.add_argument("--model", default="models/minilm")
+    p.add_argument("--out", help="default: <model>/onnx")
+    p.add_argument("--no-quantize", action="store_true")
+    p.set_defaults(func=cmd_export)
+    return parser
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
+    try:
+        return args.func(args)
+    except (FileNotFoundError, KeyError, ValueError, ImportError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
