@@ -1,5 +1,9 @@
-from incident_roles.training.alignment import (IGNORE, entities_to_spans, merge_adjacent, spans_to_word_tags,
-                                  word_index_of_tokens, word_tags_to_token_labels, words_of)
+import pytest
+
+from incident_roles.serving.spans import entities_to_spans, merge_adjacent
+from incident_roles.text import words_of
+from incident_roles.training.alignment import (IGNORE, AlignmentError, spans_to_word_tags,
+                                               word_tags_to_token_labels)
 from incident_roles.training.windows import encode_records
 from incident_roles.labels import LABEL2ID
 from incident_roles.corpus.markup import parse_markup
@@ -18,22 +22,6 @@ def test_spans_to_word_tags():
         ("The", "O"), ("Revolutionary", "B-ATTACKER"), ("Guards", "I-ATTACKER"), ("hit", "O"),
         ("Jaish", "B-TARGET"), ("al", "I-TARGET"), ("-", "I-TARGET"), ("Adl", "I-TARGET"),
         ("bases", "O"), (".", "O")]
-
-
-def test_first_subtoken_gets_the_label_rest_ignored(tokenizer):
-    text, spans = parse_markup("[Amirabdollahian](ATTACKER) visited Davos.")
-    words = words_of(text)
-    tags = spans_to_word_tags(words, [s.as_dict() for s in spans])
-    enc = tokenizer(text, return_offsets_mapping=True, return_special_tokens_mask=True)
-    token_words = word_index_of_tokens(enc["offset_mapping"], words, enc["special_tokens_mask"])
-    labels = word_tags_to_token_labels(token_words, tags)
-    tokens = tokenizer.convert_ids_to_tokens(enc["input_ids"])
-    assert len([t for t in tokens if t.startswith("##")]) >= 1  # the name is split into sub-tokens
-    assert labels[0] == IGNORE and labels[-1] == IGNORE  # [CLS], [SEP]
-    assert labels[1] == LABEL2ID["B-ATTACKER"]
-    n_sub = next(i for i, t in enumerate(tokens[2:], start=2) if not t.startswith("##"))
-    assert all(l == IGNORE for l in labels[2:n_sub])
-    assert labels[n_sub] == LABEL2ID["O"]  # "visited"
 
 
 def test_long_report_is_split_into_overlapping_windows(tokenizer):
@@ -62,3 +50,103 @@ def test_entities_to_spans_keeps_abbreviation_period():
     text = "The U.S. struck."
     spans = entities_to_spans([{"entity_group": "ATTACKER", "start": 4, "end": 8, "score": 1}], text)
     assert text[spans[0]["start"]:spans[0]["end"]] == "U.S."
+
+
+def test_a_span_over_part_of_a_word_or_overlapping_spans_is_rejected():
+    text = "Iranians fired."
+    words = words_of(text)
+    with pytest.raises(AlignmentError, match="part of the word"):
+        spans_to_word_tags(words, [{"start": 0, "end": 4, "label": "ATTACKER"}])
+    with pytest.raises(AlignmentError, match="overlap"):
+        spans_to_word_tags(words, [{"start": 0, "end": 8, "label": "ATTACKER"},
+                                   {"start": 0, "end": 14, "label": "TARGET"}])
+    # predictions scored per word are lenient: the touched word takes the tag
+    assert spans_to_word_tags(words, [{"start": 0, "end": 4, "label": "ATTACKER"}], strict=False)[0] == "B-ATTACKER"
+
+
+def test_io_scheme_tags_every_word_inside():
+    text, spans = parse_markup("[Kim Jong-nam](TARGET) died.")
+    tags = spans_to_word_tags(words_of(text), [s.as_dict() for s in spans], scheme="IO")
+    assert tags[:4] == ["I-TARGET"] * 4 and tags[4] == "O"
+
+
+def _windows(tokenizer, markup, **kw):
+    text, spans = parse_markup(markup)
+    rec = {"text": text, "spans": [s.as_dict() for s in spans]}
+    return text, encode_records([rec], tokenizer, **kw)
+
+
+def _decode_first(tokenizer, text, ids, labels):
+    """Word-level spans the way pipeline(aggregation_strategy="first") groups sub-tokens: a token whose
+    WordPiece starts with ## continues the previous word."""
+    from incident_roles.labels import ID2LABEL
+
+    enc = tokenizer(text, return_offsets_mapping=True)
+    assert enc["input_ids"] == ids
+    tokens = tokenizer.convert_ids_to_tokens(ids)
+    words = []  # (start, end, tag of first sub-token)
+    for tok, (a, b), lab in zip(tokens, enc["offset_mapping"], labels):
+        if a == b:
+            continue
+        if tok.startswith("##"):
+            words[-1][1] = b
+        else:
+            words.append([a, b, ID2LABEL[lab] if lab != IGNORE else None])
+    return words
+
+
+@pytest.mark.parametrize("markup", [
+    "[Australian](ATTACKER) [F-111s](TARGET) flew over [Iran's](TARGET) border.",
+    "Agents poisoned [Kim Jong-nam](TARGET) at the airport.",
+    "[Iran's](ATTACKER) [Revolutionary Guards](ATTACKER) seized [two](VICTIM_COUNT) sailors.",
+])
+def test_training_labels_follow_the_words_pipeline_groups(tokenizer, markup):
+    """Every word the pipeline sees (a first sub-token and its ## continuations) carries exactly the
+    gold tag on its first sub-token, and continuations are ignored."""
+    text, cols = _windows(tokenizer, markup)
+    ids, labels = cols["input_ids"][0], cols["labels"][0]
+    gold = spans_to_word_tags(words_of(text), parse_markup(markup)[1] and [s.as_dict() for s in parse_markup(markup)[1]])
+    gold_by_start = {a: t for (a, _), t in zip(words_of(text), gold)}
+    pipeline_words = _decode_first(tokenizer, text, ids, labels)
+    assert len(pipeline_words) >= len(words_of(text)) - 1
+    for a, b, tag in pipeline_words:
+        assert tag is not None, f"word {text[a:b]!r} has no label on its first sub-token"
+        assert tag == gold_by_start[a], text[a:b]
+    tokens = tokenizer.convert_ids_to_tokens(ids)
+    assert all(l == IGNORE for t, l in zip(tokens, labels) if t.startswith("##"))
+
+
+def test_a_window_starting_inside_a_word_does_not_label_the_continuation(tokenizer):
+    # one long word split into many sub-tokens, repeated so that windows start inside it
+    text, cols = _windows(tokenizer, "[Amirabdollahianovich](ATTACKER) spoke. " * 20, max_length=12, stride=5)
+    assert len(cols["input_ids"]) > 3
+    mid_word_starts = 0
+    for ids, labels in zip(cols["input_ids"], cols["labels"]):
+        first = tokenizer.convert_ids_to_tokens(ids[1:2])[0]
+        if first.startswith("##"):
+            mid_word_starts += 1
+            assert labels[1] == IGNORE
+    assert mid_word_starts > 0  # the test did reach the case it is about
+
+
+def test_all_subtokens_labels_continuations_with_i_tags(tokenizer):
+    from incident_roles.labels import LABEL2ID
+
+    text, cols = _windows(tokenizer, "[Amirabdollahian](ATTACKER) visited Davos.", subtokens="all")
+    tokens = tokenizer.convert_ids_to_tokens(cols["input_ids"][0])
+    labels = cols["labels"][0]
+    assert labels[1] == LABEL2ID["B-ATTACKER"]
+    cont = [l for t, l in zip(tokens, labels) if t.startswith("##")]
+    assert cont and all(l in (LABEL2ID["I-ATTACKER"], LABEL2ID["O"]) for l in cont)
+    assert LABEL2ID["I-ATTACKER"] in cont
+    assert labels[0] == IGNORE and labels[-1] == IGNORE
+
+
+def test_word_tags_to_token_labels_marks_first_subtoken_only():
+    from incident_roles.labels import LABEL2ID
+
+    labels = word_tags_to_token_labels([None, 0, 0, 1, None], ["B-TARGET", "O"], [False, True, False, True, False])
+    assert labels == [IGNORE, LABEL2ID["B-TARGET"], IGNORE, LABEL2ID["O"], IGNORE]
+    # a window whose first token continues word 0
+    labels = word_tags_to_token_labels([None, 0, 1, None], ["B-TARGET", "O"], [False, False, True, False])
+    assert labels[1] == IGNORE

@@ -11,7 +11,7 @@ def report(body, id="r1", inc="2020-x"):
 
 def test_number_expressions():
     for s in ("two", "at least 11", "around a dozen", "dozens", "several", "more than 200", "1,500",
-              "twenty-one", "all 269", "scores"):
+              "twenty-one", "scores"):
         assert is_number_expression(s), s
     for s in ("children", "two children", "the dead", "many"):
         assert not is_number_expression(s), s
@@ -48,6 +48,16 @@ def test_label_conflict_between_count_and_other_label():
 def test_negative_with_spans_is_flagged():
     n = report("The union's [strikers](ATTACKER) walked out.", "n1", "neg-x")
     assert any("negative report carries" in x for x in check_corpus([n]))
+
+
+def test_a_measure_over_an_accident_is_not_flagged_in_a_negative():
+    n = report("After the stray missile, Oslo [summoned the ambassador](DIPLOMATIC_RESPONSE).", "n2", "neg-y")
+    assert not any("negative report carries" in x for x in check_corpus([n]))
+
+
+def test_all_is_not_an_approximator():
+    assert is_number_expression("at least 12")
+    assert not is_number_expression("all 12")
 
 
 def test_boundary_habits_and_missed_counts_are_flagged():

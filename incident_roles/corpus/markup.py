@@ -5,21 +5,10 @@ import re
 from dataclasses import dataclass
 
 from incident_roles.labels import DETERMINERS, HEDGES, LABELS
+from incident_roles.text import ends_with_abbreviation  # noqa: F401  (re-exported)
 
 _LABEL_RE = re.compile(r"\]\(([A-Za-z_]*)\)")
 _EDGE_PUNCT = set(".,;:!?\"'“”‘’()-–—/")
-_ABBREVIATIONS = {"jr", "sr", "co", "corp", "inc", "ltd", "st", "no", "gen", "col", "lt", "capt", "sgt", "mr",
-                  "mrs", "dr", "adm", "maj", "cdr", "vs"}
-
-
-def ends_with_abbreviation(s: str) -> bool:
-    """True for a final period that belongs to an abbreviation (U.S., U.N., Jr.): rule 4 tolerates it."""
-    if not s.endswith("."):
-        return False
-    if re.search(r"(?:^|[^\w])(?:[A-Za-z]\.){2,}$", s):
-        return True
-    last = re.split(r"[^\w.]", s)[-1].rstrip(".").lower()
-    return last in _ABBREVIATIONS
 
 
 @dataclass(frozen=True)

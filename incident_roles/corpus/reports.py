@@ -13,6 +13,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from incident_roles.text import words_of
+
 from incident_roles.corpus.markup import MarkupError, Span, parse_markup, span_problems
 
 TYPES = (
@@ -93,6 +95,13 @@ def parse_report(raw: str, source: str = "<report>") -> Report:
         if problems:
             line = text.count("\n", 0, span.start) + body_first_line
             raise MarkupError("; ".join(problems), source, line)
+    # the words training will tag: a span must cover whole words and no two spans may overlap
+    from incident_roles.training.alignment import AlignmentError, spans_to_word_tags
+
+    try:
+        spans_to_word_tags(words_of(text), [s.as_dict() for s in spans])
+    except AlignmentError as e:
+        raise MarkupError(str(e), source, text.count("\n", 0, e.span["start"]) + body_first_line) from None
     meta = {k: header[k] for k in ("type", "region", "style") if k in header}
     if "year" in header:
         meta["year"] = int(header["year"])

@@ -13,18 +13,13 @@ import re
 from collections import Counter
 
 from incident_roles.labels import LABELS
-from incident_roles.corpus.markup import ends_with_abbreviation
+from incident_roles.text import sentence_bounds, spans_overlap as _overlap
 
 TYPES = ("wrong boundary", "wrong label", "missed", "spurious")
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])|\n+")
 
 
 def _key(s):
     return (s["start"], s["end"], s["label"])
-
-
-def _overlap(a, b) -> bool:
-    return a["start"] < b["end"] and b["start"] < a["end"]
 
 
 def classify_errors(gold: list[dict], pred: list[dict]) -> list[dict]:
@@ -57,26 +52,6 @@ def classify_errors(gold: list[dict], pred: list[dict]) -> list[dict]:
     return sorted(errors, key=lambda e: (e["gold"] or e["pred"])["start"])
 
 
-_SHORT = frozenset("jan feb mar apr jun jul aug sep sept oct nov dec mr mrs ms dr gen col lt capt sgt maj adm "
-                   "gov sen rep st no vs".split())
-
-
-def _abbreviation(s: str) -> bool:
-    return ends_with_abbreviation(s) or re.split(r"\W+", s.rstrip(".").lower())[-1] in _SHORT
-
-
-def sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
-    """Start and end of the sentence (or sentences) holding characters start..end."""
-    a, b = 0, len(text)
-    for m in _SENTENCE_END.finditer(text):
-        if "\n" not in m.group() and _abbreviation(text[max(0, m.start() - 12):m.start()].rstrip("\"')]")):
-            continue  # "Jan. 29", "U.S. officials": not the end of a sentence
-        if m.end() <= start:
-            a = m.end()
-        elif m.start() >= end:
-            b = m.start()
-            break
-    return a, b
 
 
 def mark(text: str, a: int, b: int, spans: list[tuple[dict, str]]) -> str:

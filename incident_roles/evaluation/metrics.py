@@ -1,52 +1,60 @@
-"""Entity-level precision, recall and F1: strict (same span and label) and partial (same label,
-overlapping characters), per label and micro-averaged."""
+"""Entity-level precision, recall and F1 over character spans, per label and micro-averaged.
+
+Matching is one-to-one and done by nervaluate (the well-kept implementation of the SemEval-2013
+scheme), on character offsets so that any tokenizer is scored alike:
+
+- ``strict``: same label and exactly the same start and end.
+- ``partial``: same label and at least one shared character; each gold span is matched by at most one
+  prediction and each prediction matches at most one gold span (nervaluate's ``ent_type`` mode). A
+  prediction that covers two gold spans matches one of them; two fragments of one gold span give one
+  match and one false positive.
+
+Precision = matches / predicted spans, recall = matches / gold spans.
+"""
 from __future__ import annotations
 
-from collections import Counter
+from nervaluate import Evaluator
 
 from incident_roles.labels import LABELS
 
+MODES = {"strict": "strict", "partial": "ent_type"}
 
-def _prf(tp_pred: int, n_pred: int, tp_gold: int, n_gold: int) -> dict:
-    p = tp_pred / n_pred if n_pred else 0.0
-    r = tp_gold / n_gold if n_gold else 0.0
+
+def _prf(correct: int, n_pred: int, n_gold: int) -> dict:
+    p = correct / n_pred if n_pred else 0.0
+    r = correct / n_gold if n_gold else 0.0
     f = 2 * p * r / (p + r) if p + r else 0.0
     return {"precision": p, "recall": r, "f1": f, "support": n_gold, "predicted": n_pred}
 
 
-def _overlap(a: dict, b: dict) -> bool:
-    return a["start"] < b["end"] and b["start"] < a["end"]
+def _checked(docs, labels, side: str) -> list[list[dict]]:
+    out = []
+    for d, spans in enumerate(docs):
+        for s in spans:
+            if s["label"] not in labels:
+                raise ValueError(f"{side} document {d}: unknown label {s['label']!r} (known: {', '.join(labels)})")
+        out.append([{"label": s["label"], "start": int(s["start"]), "end": int(s["end"]) - 1} for s in spans])
+    return out
 
 
 def score_documents(gold_docs, pred_docs, labels=LABELS) -> dict:
-    """``gold_docs`` and ``pred_docs``: lists (one item per document) of span lists
-    (dicts with start, end, label). Returns {"strict": {...}, "partial": {...}}, each with one
-    entry per label and "micro"."""
+    """``gold_docs`` and ``pred_docs``: lists (one item per document) of span lists (dicts with start,
+    end, label; end exclusive). Returns {"strict": {...}, "partial": {...}}, each with one entry per
+    label and "micro". A label outside ``labels`` raises ValueError."""
+    gold_docs, pred_docs = list(gold_docs), list(pred_docs)
     if len(gold_docs) != len(pred_docs):
         raise ValueError(f"{len(gold_docs)} gold documents but {len(pred_docs)} predicted")
-    counts = {mode: Counter() for mode in ("strict", "partial")}
-    for gold, pred in zip(gold_docs, pred_docs):
-        gold_set = {(s["start"], s["end"], s["label"]) for s in gold}
-        for label in labels:
-            g = [s for s in gold if s["label"] == label]
-            p = [s for s in pred if s["label"] == label]
-            exact = sum((s["start"], s["end"], label) in gold_set for s in p)
-            c = counts["strict"]
-            c[label, "n_pred"] += len(p)
-            c[label, "n_gold"] += len(g)
-            c[label, "tp_pred"] += exact
-            c[label, "tp_gold"] += exact
-            c = counts["partial"]
-            c[label, "n_pred"] += len(p)
-            c[label, "n_gold"] += len(g)
-            c[label, "tp_pred"] += sum(any(_overlap(s, t) for t in g) for s in p)
-            c[label, "tp_gold"] += sum(any(_overlap(s, t) for t in p) for s in g)
+    labels = list(labels)
+    # nervaluate takes inclusive ends
+    gold, pred = _checked(gold_docs, labels, "gold"), _checked(pred_docs, labels, "predicted")
+    n_gold = {l: sum(s["label"] == l for d in gold for s in d) for l in labels}
+    n_pred = {l: sum(s["label"] == l for d in pred for s in d) for l in labels}
+    per_label = Evaluator(gold, pred, tags=labels, loader="dict").evaluate()["entities"]
     result = {}
-    for mode, c in counts.items():
-        table = {}
-        for label in labels:
-            table[label] = _prf(c[label, "tp_pred"], c[label, "n_pred"], c[label, "tp_gold"], c[label, "n_gold"])
-        table["micro"] = _prf(*(sum(c[l, k] for l in labels) for k in ("tp_pred", "n_pred", "tp_gold", "n_gold")))
+    for mode, nerv_mode in MODES.items():
+        correct = {l: per_label[l][nerv_mode].correct if l in per_label else 0 for l in labels}
+        table = {l: _prf(correct[l], n_pred[l], n_gold[l]) for l in labels}
+        table["micro"] = _prf(sum(correct.values()), sum(n_pred.values()), sum(n_gold.values()))
         result[mode] = table
     return result
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from incident_roles.training.alignment import spans_to_word_tags, words_of
+from incident_roles.text import words_of
+from incident_roles.training.alignment import spans_to_word_tags
 from incident_roles.labels import LABELS
 
 CLASSES = tuple(LABELS) + ("O",)
@@ -21,17 +22,18 @@ def _pyplot():
 
 def word_labels(text: str, spans) -> list[str]:
     """The label of each word of ``text`` (BIO collapsed: B-X and I-X are X; outside is O)."""
-    return [t[2:] if t != "O" else "O" for t in spans_to_word_tags(words_of(text), spans)]
+    return [t[2:] if t != "O" else "O" for t in spans_to_word_tags(words_of(text), spans, strict=False)]
 
 
 def token_confusion(texts, gold_docs, pred_docs, classes=CLASSES) -> list[list[int]]:
     """matrix[gold class][predicted class] counts over every word of every text."""
-    index = {c: i for i, c in enumerate(classes)}
-    matrix = [[0] * len(classes) for _ in classes]
+    from sklearn.metrics import confusion_matrix
+
+    y_true, y_pred = [], []
     for text, gold, pred in zip(texts, gold_docs, pred_docs, strict=True):
-        for g, p in zip(word_labels(text, gold), word_labels(text, pred)):
-            matrix[index[g]][index[p]] += 1
-    return matrix
+        y_true += word_labels(text, gold)
+        y_pred += word_labels(text, pred)
+    return confusion_matrix(y_true, y_pred, labels=list(classes)).tolist()
 
 
 def plot_confusion(matrix, path, classes=CLASSES, title="Word-level confusion (rows: gold, columns: predicted)"):

@@ -20,7 +20,7 @@ import statistics
 import time
 from pathlib import Path
 
-from incident_roles.training.alignment import words_of
+from incident_roles.text import words_of
 
 log = logging.getLogger("incident_roles")
 

@@ -18,10 +18,10 @@ from incident_roles.records.victims import normalise_count, victim_kind
 from incident_roles.records.states import canonical_state
 from incident_roles.labels import DETERMINERS, HEDGES
 from incident_roles.records.responses import describe_response
+from incident_roles.text import sentence_bounds
 
 SCHEMA_VERSION = "1.0"
 SCHEMA_PATH = Path(__file__).with_name("schema.json")
-_SENTENCE_END = re.compile(r"[.!?\n](?=\s|$)|\n")
 _PLACE = re.compile(r"\b(?:in|inside|near|at|across)\s+(?:the\s+|a\s+|an\s+)?(?P<place>[^,.;:()\[\]\"“”\n]{2,90})")
 _PLACE_STOP = re.compile(r"\s+\b(?:in|on|at|near|after|before|when|which|who|that|as|and|killing|to|by|from|"
                          r"with|during|while|since|where|for|across|inside)\b.*$", re.S)
@@ -32,12 +32,6 @@ _PLACE_NOUNS = {"province", "region", "district", "city", "state", "county", "go
 def _evidence(text: str, span: dict) -> dict:
     return {"text": text[span["start"]:span["end"]], "start": int(span["start"]), "end": int(span["end"]),
             "score": round(float(span.get("score", 1.0)), 4)}
-
-
-def _sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
-    left = max([m.end() for m in _SENTENCE_END.finditer(text, 0, start)] or [0])
-    m = _SENTENCE_END.search(text, end)
-    return left, (m.start() if m else len(text))
 
 
 def mention_key(mention: str) -> str:
@@ -54,7 +48,7 @@ def locative_after(text: str, end: int, limit: int = 160) -> dict | None:
     """The place a target is said to be in ("... in the Pakistani border province of Baluchistan"),
     from the first in/near/inside phrase with a proper name after the span in its sentence: locatives
     are outside TARGET spans by the guideline, yet an analyst wants them in the record."""
-    _, right = _sentence_bounds(text, end, end)
+    _, right = sentence_bounds(text, end, end)
     pos, stop = end, min(right, end + limit)
     while True:
         m = _PLACE.search(text, pos, stop)

@@ -10,14 +10,10 @@ from __future__ import annotations
 
 import re
 
-_UNITS = {
-    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
-    "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30,
-    "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
-    "a": 1, "an": 1, "single": 1, "couple": 2, "pair": 2,
-}
-_SCALES = {"dozen": 12, "score": 20, "hundred": 100, "thousand": 1000, "million": 1_000_000}
+from incident_roles.text import SCALES, UNITS
+
+_UNITS = {**UNITS, "a": 1, "an": 1, "single": 1, "couple": 2, "pair": 2}
+_SCALES = SCALES
 # Plural vague quantities: the range an analyst would code ("dozens" means at least two dozen and
 # fewer than a hundred).
 _VAGUE_RANGES = {

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from incident_roles.training.alignment import entities_to_spans, merge_adjacent
+from incident_roles.serving.spans import entities_to_spans, merge_adjacent
 
 DEFAULT_STRIDE = 128
 

@@ -1,93 +1,76 @@
-"""Character spans -> word BIO tags -> sub-token labels, and token predictions -> character spans.
+"""Character spans -> word tags -> sub-token labels, each step a pure function.
 
-Each step is a pure function so it can be tested on its own.
+What a word is comes from the tokenizer itself (``word_ids()``), the same grouping that
+``pipeline(aggregation_strategy="first")`` uses at inference, so training and inference agree on
+``F-111s``, ``Kim Jong-nam`` and ``Iran's``.
 """
 from __future__ import annotations
 
-import re
 from typing import Iterable, Sequence
 
 from incident_roles.labels import LABEL2ID
-from incident_roles.corpus.markup import ends_with_abbreviation
 
 IGNORE = -100
-# Whitespace- and punctuation-split words, as BERT-style pre-tokenizers split them.
-_WORD_RE = re.compile(r"[^\W_]+|\S")
 
 
-def words_of(text: str) -> list[tuple[int, int]]:
-    """Character (start, end) of every word of ``text``: runs of letters/digits, or one other symbol."""
-    return [m.span() for m in _WORD_RE.finditer(text)]
+class AlignmentError(ValueError):
+    """A span that cannot be expressed in word tags; ``span`` is the offending span."""
+
+    def __init__(self, message: str, span: dict):
+        super().__init__(message)
+        self.span = span
 
 
-def spans_to_word_tags(words: Sequence[tuple[int, int]], spans: Iterable[dict]) -> list[str]:
-    """BIO tag per word. A word belongs to a span when it lies inside it; the first such word is B-."""
+def spans_to_word_tags(words: Sequence[tuple[int, int]], spans: Iterable[dict], scheme: str = "BIO",
+                       strict: bool = True) -> list[str]:
+    """A tag per word (``words``: character start/end of each word). ``scheme`` "BIO" tags the first
+    word of a span B-, "IO" tags every word I-. With ``strict`` (gold spans), a span that covers only
+    part of a word (``Iran`` inside ``Iranians``), covers no word, or overlaps another span raises
+    AlignmentError; without it (predictions scored per word), a word touched by a span takes its tag
+    and a span overlapping an earlier one is skipped."""
     tags = ["O"] * len(words)
-    for span in sorted(spans, key=lambda s: s["start"]):
-        inside = [i for i, (a, b) in enumerate(words) if a >= span["start"] and b <= span["end"]]
+    previous = None
+    for span in sorted(spans, key=lambda s: (s["start"], s["end"])):
+        a, b = span["start"], span["end"]
+        overlap = previous is not None and a < previous["end"]
+        cut = [(wa, wb) for wa, wb in words if wa < a < wb or wa < b < wb]
+        inside = [i for i, (wa, wb) in enumerate(words) if (wa >= a and wb <= b) or (not strict and wa < b and a < wb)]
+        if strict and overlap:
+            raise AlignmentError(f"spans {previous['start']}-{previous['end']} and {a}-{b} overlap", span)
+        if strict and cut:
+            raise AlignmentError(f"span {a}-{b} covers only part of the word at {cut[0][0]}-{cut[0][1]}", span)
+        if strict and not inside:
+            raise AlignmentError(f"span {a}-{b} covers no word", span)
+        if overlap:
+            continue
         for k, i in enumerate(inside):
-            tags[i] = ("B-" if k == 0 else "I-") + span["label"]
+            tags[i] = ("B-" if k == 0 and scheme == "BIO" else "I-") + span["label"]
+        previous = span
     return tags
 
 
-def word_index_of_tokens(offsets: Sequence[tuple[int, int]], words: Sequence[tuple[int, int]],
-                         special: Sequence[bool] | None = None) -> list[int | None]:
-    """For each token (by its character offsets), the index of the word it starts in; None for
-    special and padding tokens. Independent of how a tokenizer splits words, so any encoder works."""
-    starts = [a for a, _ in words]
-    result: list[int | None] = []
-    j = 0
-    for t, (a, b) in enumerate(offsets):
-        if (special is not None and special[t]) or a == b:
-            result.append(None)
-            continue
-        # offsets are non-decreasing within a window, but windows restart: search from scratch if needed
-        if j >= len(starts) or starts[j] > a:
-            j = 0
-        while j + 1 < len(starts) and starts[j + 1] <= a:
-            j += 1
-        result.append(j if words and words[j][0] <= a < words[j][1] else None)
-    return result
-
-
-def word_tags_to_token_labels(token_words: Sequence[int | None], word_tags: Sequence[str],
+def word_tags_to_token_labels(word_ids: Sequence[int | None], word_tags: Sequence[str],
+                              starts_word: Sequence[bool] | None = None, subtokens: str = "first",
                               label2id: dict[str, int] = LABEL2ID) -> list[int]:
-    """Label id on the first sub-token of each word; IGNORE (-100) on the rest and on special tokens."""
+    """Sub-token label ids from the tokenizer's ``word_ids()`` of one window.
+
+    ``subtokens="first"``: the word's tag on its first sub-token, IGNORE on the rest. ``"all"``: every
+    sub-token is labelled, continuations with the I- form of the word's tag (so ``simple`` aggregation
+    cannot return fragments of a word). ``starts_word[t]`` says whether token t starts its word; a window
+    that begins in the middle of a word has a continuation first, which is never given the word's tag.
+    Special and padding tokens (word id None) get IGNORE."""
     labels, previous = [], None
-    for w in token_words:
-        labels.append(IGNORE if w is None or w == previous else label2id[word_tags[w]])
+    for t, w in enumerate(word_ids):
+        first = w is not None and w != previous and (starts_word is None or starts_word[t])
+        if w is None:
+            labels.append(IGNORE)
+        elif first:
+            labels.append(label2id[word_tags[w]])
+        elif subtokens == "all":
+            tag = word_tags[w]
+            labels.append(label2id["I-" + tag[2:]] if tag != "O" else label2id["O"])
+        else:
+            labels.append(IGNORE)
         if w is not None:
             previous = w
     return labels
-
-
-def entities_to_spans(entities: Iterable[dict], text: str) -> list[dict]:
-    """pipeline() output (any aggregation strategy but none) -> non-overlapping character spans.
-
-    Strips whitespace and edge punctuation the guideline forbids at span edges, and drops empties.
-    """
-    spans = []
-    for e in sorted(entities, key=lambda e: (e["start"], -e["end"])):
-        label = e.get("entity_group") or e.get("entity", "").split("-", 1)[-1]
-        a, b = int(e["start"]), int(e["end"])
-        while a < b and not text[a].isalnum():
-            a += 1
-        while b > a and not (text[b - 1].isalnum() or ends_with_abbreviation(text[a:b])):
-            b -= 1
-        if a >= b:
-            continue
-        if spans and a < spans[-1]["end"]:
-            continue
-        spans.append({"start": a, "end": b, "label": label, "score": float(e.get("score", 0.0))})
-    return spans
-
-
-def merge_adjacent(spans: list[dict], text: str) -> list[dict]:
-    """Join same-label spans separated only by a hyphen or nothing (sub-word splits of one word)."""
-    out: list[dict] = []
-    for s in spans:
-        if out and out[-1]["label"] == s["label"] and text[out[-1]["end"]:s["start"]] in ("", "-", "'"):
-            out[-1] = {**out[-1], "end": s["end"], "score": min(out[-1]["score"], s["score"])}
-        else:
-            out.append(dict(s))
-    return out

@@ -1,24 +1,35 @@
 """Reports -> tokenized training windows with sub-token labels."""
 from __future__ import annotations
 
-from incident_roles.training.alignment import spans_to_word_tags, word_index_of_tokens, word_tags_to_token_labels, words_of
+from incident_roles.training.alignment import AlignmentError, spans_to_word_tags, word_tags_to_token_labels
 
 
-def encode_records(records, tokenizer, max_length: int = 256, stride: int = 64) -> dict[str, list]:
-    """Split each report into overlapping windows of at most ``max_length`` sub-tokens, labelled
-    on the first sub-token of each word. Returns columns for ``datasets.Dataset.from_dict``."""
+def encode_records(records, tokenizer, max_length: int = 256, stride: int = 64, scheme: str = "BIO",
+                   subtokens: str = "first") -> dict[str, list]:
+    """Split each report into overlapping windows of at most ``max_length`` sub-tokens, labelled through
+    the tokenizer's own ``word_ids()``. Returns columns for ``datasets.Dataset.from_dict``."""
     columns = {"input_ids": [], "attention_mask": [], "labels": [], "report": []}
     for index, rec in enumerate(records):
-        text = rec["text"]
-        words = words_of(text)
-        tags = spans_to_word_tags(words, rec.get("spans", []))
-        enc = tokenizer(text, truncation=True, max_length=max_length, stride=stride,
-                        return_overflowing_tokens=True, return_offsets_mapping=True,
-                        return_special_tokens_mask=True)
-        for w in range(len(enc["input_ids"])):
-            token_words = word_index_of_tokens(enc["offset_mapping"][w], words, enc["special_tokens_mask"][w])
+        enc = tokenizer(rec["text"], truncation=True, max_length=max_length, stride=stride,
+                        return_overflowing_tokens=True, return_offsets_mapping=True)
+        windows = range(len(enc["input_ids"]))
+        # a word's characters, gathered over every window (a window may hold only its tail)
+        bounds: dict[int, list[int]] = {}
+        for w in windows:
+            for k, (a, b) in zip(enc.word_ids(w), enc["offset_mapping"][w]):
+                if k is not None:
+                    lo, hi = bounds.setdefault(k, [a, b])
+                    bounds[k] = [min(lo, a), max(hi, b)]
+        words = [tuple(bounds.get(k, (0, 0))) for k in range(max(bounds, default=-1) + 1)]
+        try:
+            tags = spans_to_word_tags(words, rec.get("spans", []), scheme)
+        except AlignmentError as e:
+            raise AlignmentError(f"report {rec.get('id', index)}: {e}", e.span) from None
+        for w in windows:
+            word_ids = enc.word_ids(w)
+            starts = [k is not None and a == words[k][0] for k, (a, _) in zip(word_ids, enc["offset_mapping"][w])]
             columns["input_ids"].append(enc["input_ids"][w])
             columns["attention_mask"].append(enc["attention_mask"][w])
-            columns["labels"].append(word_tags_to_token_labels(token_words, tags))
+            columns["labels"].append(word_tags_to_token_labels(word_ids, tags, starts, subtokens))
             columns["report"].append(index)
     return columns

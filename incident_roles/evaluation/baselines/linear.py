@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import re
 
-from incident_roles.training.alignment import spans_to_word_tags, words_of
+from incident_roles.text import words_of
+from incident_roles.training.alignment import spans_to_word_tags
 from incident_roles.records.states import is_state_word
-from incident_roles.evaluation.baselines.rules import NUMBER_WORDS
+from incident_roles.text import NUMBER_WORDS
 
-_NUMBERS = frozenset(NUMBER_WORDS)
+_NUMBERS = NUMBER_WORDS
 
 
 def shape(word: str) -> str:

@@ -7,12 +7,12 @@ import re
 
 from incident_roles.labels import DETERMINERS, HEDGES
 
-NUMBER_WORDS = (
-    "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
-    "seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred dozen dozens "
-    "scores hundreds thousands several"
-).split()
-_NUM = r"(?:\d[\d,]*|" + "|".join(NUMBER_WORDS) + r")(?:[- ](?:" + "|".join(NUMBER_WORDS[:28]) + r"))?"
+from incident_roles.text import NUMBER_WORDS, UNITS
+
+# longest first, so that "seventeen" is not read as "seven"
+_ALL = "|".join(sorted(NUMBER_WORDS - {"half", "couple", "few"}, key=len, reverse=True))
+_UNIT = "|".join(sorted(set(UNITS) | {"hundred"}, key=len, reverse=True))
+_NUM = r"(?:\d[\d,]*|" + _ALL + r")(?:[- ](?:" + _UNIT + r"))?"
 _APPROX = r"(?:(?:at least|more than|over|about|around|nearly|almost|some|up to|as many as|all)\s+)?"
 _COUNT = _APPROX + _NUM
 _HARM = (r"(?:killed|dead|died|deaths|wounded|injured|hurt|abducted|kidnapped|detained|taken hostage|"
