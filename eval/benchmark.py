@@ -22,7 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a clone
 
 from incident_roles.training.config import ConfigError, load_config, parse_overrides  # noqa: E402
 from incident_roles.evaluation.crossval import (analyse_model, incident_folds, now_utc, pool_records,  # noqa: E402
-                                     publish, run_crossval, write_crossval)
+                                                run_crossval, write_crossval)
+from incident_roles.evaluation.publish import publish  # noqa: E402
 from incident_roles.corpus.markup import MarkupError  # noqa: E402
 
 log = logging.getLogger("incident_roles")

@@ -11,6 +11,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from incident_roles.evaluation.evaluate import evaluate, format_table, write_scores  # noqa: E402
+from incident_roles.serving.predict import DEFAULT_STRIDE  # noqa: E402
 
 
 def main(argv=None):
@@ -19,7 +20,7 @@ def main(argv=None):
     parser.add_argument("--data", required=True, help="JSONL: one {text, spans:[{start,end,label}]} a line")
     parser.add_argument("--out", help="where to write the JSON scores (default: eval/results/<model>/<data>.json)")
     parser.add_argument("--aggregation-strategy", default="first")
-    parser.add_argument("--stride", type=int, default=128)
+    parser.add_argument("--stride", type=int, default=DEFAULT_STRIDE)
     parser.add_argument("--batch-size", type=int, default=8)
     args = parser.parse_args(argv)
     scores = evaluate(args.model, args.data, args.aggregation_strategy, args.stride, args.batch_size)

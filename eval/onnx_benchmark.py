@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from incident_roles.corpus.reports import read_jsonl  # noqa: E402
+from incident_roles.corpus.jsonl import read_jsonl  # noqa: E402
 from incident_roles.evaluation.metrics import score_documents  # noqa: E402
 from incident_roles.evaluation.speed import count_words  # noqa: E402
 from incident_roles.serving.predict import load_pipeline, predict_spans  # noqa: E402

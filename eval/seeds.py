@@ -13,6 +13,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from incident_roles.labels import LABELS  # noqa: E402
 from incident_roles.serving.predict import load_pipeline  # noqa: E402
+from incident_roles.serving.predict import DEFAULT_STRIDE  # noqa: E402
 
 
 def main(argv=None):
@@ -20,7 +21,7 @@ def main(argv=None):
     parser.add_argument("--model", default="models/minilm")
     parser.add_argument("--seeds", default="../shared/seeds")
     parser.add_argument("--aggregation-strategy", default="simple")
-    parser.add_argument("--stride", type=int, default=128)
+    parser.add_argument("--stride", type=int, default=DEFAULT_STRIDE)
     args = parser.parse_args(argv)
     files = sorted(Path(args.seeds).glob("*.txt"))
     if not files:

@@ -19,8 +19,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a clone without installing
 
-from incident_roles.corpus.reports import read_jsonl  # noqa: E402
-from incident_roles.evaluation.crossval import now_utc, publish, stamp  # noqa: E402
+from incident_roles.corpus.jsonl import read_jsonl  # noqa: E402
+from incident_roles.evaluation.crossval import now_utc, stamp  # noqa: E402
+from incident_roles.evaluation.publish import publish  # noqa: E402
 from incident_roles.evaluation.speed import format_markdown, measure  # noqa: E402
 
 

@@ -6,6 +6,7 @@ builder agree on what a word, a sentence and a number word are.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 # Runs of letters/digits, or one other symbol: how BERT-style pre-tokenizers split words.
 _WORD_RE = re.compile(r"[^\W_]+|\S")
@@ -73,3 +74,14 @@ def sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
 def spans_overlap(a: dict, b: dict) -> bool:
     """True when two character spans (dicts with start and end, end exclusive) share a character."""
     return a["start"] < b["end"] and b["start"] < a["end"]
+
+
+def fill_section(path: str | Path, start: str, end: str, body: str) -> None:
+    """Replace what lies between the marker lines ``start`` and ``end`` of a Markdown file with ``body``."""
+    path = Path(path)
+    text = path.read_text(encoding="utf-8")
+    if start not in text or end not in text:
+        raise SystemExit(f"{path}: no '{start}' ... '{end}' section to fill in")
+    head, rest = text.split(start, 1)
+    _, tail = rest.split(end, 1)
+    path.write_text(f"{head}{start}\n{body}{end}{tail}", encoding="utf-8")

@@ -33,7 +33,7 @@ def fixture_records(fixture_reports):
 @pytest.fixture(scope="session")
 def fixture_jsonl(tmp_path_factory, fixture_records):
     """train.jsonl (all fixture reports) and test.jsonl (the incident ones) in a temp folder."""
-    from incident_roles.corpus.reports import write_jsonl
+    from incident_roles.corpus.jsonl import write_jsonl
 
     folder = tmp_path_factory.mktemp("processed")
     write_jsonl(fixture_records, folder / "train.jsonl")
@@ -90,3 +90,22 @@ def tiny_model(tmp_path_factory, tiny_base, fixture_jsonl):
 
     out = tmp_path_factory.mktemp("models") / "tiny"
     return train(tiny_config(tiny_base, fixture_jsonl, out))
+
+
+@pytest.fixture(scope="session")
+def eager_model(tiny_model, tmp_path_factory):
+    """The tiny model with a negative margin on every label, so that it tags plenty: parity on empty
+    outputs would prove nothing."""
+    import shutil
+
+    from transformers import AutoModelForTokenClassification
+
+    from incident_roles.labels import LABELS
+    from incident_roles.training.margins import apply_margins
+
+    folder = tmp_path_factory.mktemp("eager") / "m"
+    shutil.copytree(tiny_model, folder)
+    model = AutoModelForTokenClassification.from_pretrained(folder)
+    apply_margins(model, {label: -3.0 for label in LABELS})
+    model.save_pretrained(folder)
+    return folder

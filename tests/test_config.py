@@ -70,3 +70,11 @@ def test_unknown_training_extra_key_fails(tiny_base, fixture_jsonl, tmp_path):
     c.training.extra = {"warmup_ratio": 0.1}
     with pytest.raises(ValueError, match="warmup_ratio"):
         training_arguments(c, str(tmp_path / "ck"), has_dev=True)
+
+
+def test_label_subtokens_takes_only_known_values(tmp_path):
+    from incident_roles.training.config import ConfigError, load_config
+
+    assert load_config(None, {"model.label_subtokens": "all"}).model.label_subtokens == "all"
+    with pytest.raises(ConfigError, match="model.label_subtokens"):
+        load_config(None, {"model.label_subtokens": "every"})

@@ -65,3 +65,12 @@ def test_victim_kind(text, word, kind):
 def test_kind_does_not_cross_sentences():
     text = "Three people were there. Later, two were killed."
     assert victim_kind(text, 0, 5) == "unknown"
+
+
+@pytest.mark.parametrize("text, n", [("a couple", 2), ("a single", 1), ("a pair", 2), ("couple", 2),
+                                     ("a dozen", 12), ("a hundred", 100), ("an eleven", None)])
+def test_article_before_a_count_word_is_not_a_number_of_its_own(text, n):
+    # "a" counts as one only before a scale ("a dozen"); "a couple" is two, not 1 + 2
+    assert parse_number(text) == n
+    if n is not None:
+        assert normalise_count(text) == {"value": n, "min": n, "max": n, "precision": "exact"}

@@ -83,7 +83,7 @@ def test_benchmark_script_k2_on_fixture(tiny_base, tiny_model, fixture_jsonl, tm
 
 
 def test_publish_fills_model_card_and_marked_readme_only(tmp_path):
-    from incident_roles.evaluation.crossval import SECTION_END, SECTION_START, publish
+    from incident_roles.evaluation.publish import SECTION_END, SECTION_START, publish
 
     rows = ("ATTACKER", "TARGET", "VICTIM_COUNT", "DIPLOMATIC_RESPONSE", "micro")
     from incident_roles.evaluation.crossval import compare, summarize

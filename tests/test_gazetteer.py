@@ -42,3 +42,20 @@ def test_is_state_word():
     assert is_state_word("Iranian") and is_state_word("Tehran") and is_state_word("US")
     assert is_state_word("Turkey") and not is_state_word("turkey")
     assert not is_state_word("forces") and not is_state_word("") and not is_state_word("us")
+
+
+@pytest.mark.parametrize("mention", ["Persian Gulf", "the Indian Ocean", "Washington Post", "The Washington Post's",
+                                     "South China Sea", "Jerusalem Post", "Tehran Times", "Turkish Airlines",
+                                     "Sea of Japan", "Times of India", "Gulf of Oman", "tanker in the Persian Gulf"])
+def test_state_word_inside_the_proper_name_of_a_sea_or_paper_gives_no_state(mention):
+    assert canonical_state(mention) is None
+
+
+@pytest.mark.parametrize("mention, state", [
+    ("Iranian Navy", "Iran"), ("Indian Army", "India"), ("Pakistani Foreign Ministry", "Pakistan"),
+    ("Pakistani Air Force", "Pakistan"), ("Iranian tanker in the Persian Gulf", "Iran"),
+    ("US warships in the Indian Ocean", "United States"), ("Washington", "United States"),
+    ("Chinese Coast Guard", "China"), ("Indian", "India"),
+])
+def test_state_organs_still_map_next_to_those_names(mention, state):
+    assert canonical_state(mention) == state

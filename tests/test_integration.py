@@ -18,6 +18,7 @@ def test_real_encoder_trains_and_loads_with_pipeline(fixture_jsonl, tmp_path):
     text = "Ruritanian commandos raided a border post, killing three guards."
     entities = tagger(text)
     assert tagger.model.config.id2label[1] == "B-ATTACKER"
+    assert entities, "the real encoder trained on the fixture tags something in a fixture-like sentence"
     for e in entities:
         assert e["entity_group"] in LABELS
         # the tokenizer lowercases `word`; the offsets give back the original, cased text

@@ -130,6 +130,10 @@ def test_extract_with_a_model_gives_a_valid_record_and_caches_the_pipeline(tiny_
     text, _ = parse_markup(SEED_B)
     rec = extract(text, model=str(tiny_model))
     assert validate(rec) == [] and rec["text_length"] == len(text)
+    # whatever a tiny model tags, every piece of evidence is a slice of the text
+    evidence = [m for f in ("attackers", "targets") for g in rec[f] for m in g["mentions"]]
+    for e in evidence + rec["victims"] + rec["responses"]:
+        assert text[e["start"]:e["end"]] == e["text"] and 0 <= e["score"] <= 1
     assert get_pipeline(str(tiny_model)) is get_pipeline(str(tiny_model))
     with pytest.raises(TypeError, match="must be a string"):
         extract(None, model=str(tiny_model))
@@ -162,3 +166,112 @@ def test_truncated_response_spans_are_typed_by_their_own_clause():
     spans = [{"start": text.index(t), "end": text.index(t) + len(t), "label": "DIPLOMATIC_RESPONSE"}
              for t in ("suspending all bilateral", "Ruritanian ambassador")]
     assert [r["type"] for r in build_responses(text, spans)] == ["suspend_visits_talks", "recall_envoy"]
+
+
+def _spans(text, *marked):
+    """Spans for (substring, label) pairs, each the first occurrence after the previous one."""
+    out, pos = [], 0
+    for sub, label in marked:
+        a = text.index(sub, pos)
+        out.append({"start": a, "end": a + len(sub), "label": label, "score": 0.8})
+        pos = a + 1
+    return out
+
+
+def test_an_approximator_alone_is_not_a_count():
+    text = ("In December around a dozen police were killed in Rasq. On Tuesday Iranian strikes killed two "
+            "children. About 30 were hurt, up to five more abducted.")
+    # the tagger cut the hedge off its number ("around" | "a dozen" unmarked), and split "About 30"
+    spans = _spans(text, ("around", "VICTIM_COUNT"), ("two", "VICTIM_COUNT"), ("About", "VICTIM_COUNT"),
+                   ("30", "VICTIM_COUNT"), ("up to", "VICTIM_COUNT"))
+    rec = build_record(text, spans)
+    assert rec["victim_summary"]["killed"] == ["around a dozen", 2]
+    assert rec["victim_summary"]["injured"] == ["About 30"]
+    assert [v["text"] for v in rec["victims"]] == ["around a dozen", "two", "About 30", "up to five"]
+    assert rec["victims"][0]["count"] == {"value": 12, "min": None, "max": None, "precision": "about"}
+    for v in rec["victims"]:
+        assert text[v["start"]:v["end"]] == v["text"]
+    assert validate(rec) == []
+
+
+def test_summary_lists_no_word_that_is_not_a_count():
+    text = "Around the border town two soldiers were killed and others were killed later."
+    rec = build_record(text, _spans(text, ("Around", "VICTIM_COUNT"), ("two", "VICTIM_COUNT"),
+                                    ("and", "VICTIM_COUNT")))
+    # "Around" has no number after it and "and" is no count: evidence in victims, not in the summary
+    assert rec["victim_summary"] == {"killed": [2]}
+    assert "Around" not in [v["text"] for v in rec["victims"]]
+
+
+def test_validate_uses_the_full_json_schema_and_names_the_field_path():
+    _, rec = _record(SEED_B)
+    bad = json.loads(json.dumps(rec))
+    bad["victims"][0]["count"]["precision"] = "roughly"
+    bad["attackers"][0]["mentions"][1]["start"] = -1
+    errors = validate(bad)
+    assert any(e.startswith("$.victims[0].count.precision:") and "roughly" in e for e in errors), errors
+    assert any(e.startswith("$.attackers[0].mentions[1].start:") for e in errors), errors
+    # keywords beyond the subset the hand-written checker knew (maxLength, pattern, minItems, const)
+    schema = {"type": "object", "properties": {"code": {"type": "string", "maxLength": 3, "pattern": "^[0-9]+$"},
+                                               "items": {"type": "array", "minItems": 1},
+                                               "v": {"const": "1.0"}}}
+    errors = validate({"code": "16x1", "items": [], "v": "2.0"}, schema)
+    assert {e.split(":")[0] for e in errors} == {"$.code", "$.items", "$.v"}, errors
+    assert validate({"code": "161", "items": [1], "v": "1.0"}, schema) == []
+
+
+class FakeTokenClassifier:
+    """Stands in for transformers' token-classification pipeline (aggregation_strategy="first"): called
+    on a list of texts it returns, per text, dicts with entity_group, score, word, start and end.
+    Entities are fixed: each (substring, label, score) at its first occurrence after the previous one."""
+
+    def __init__(self, entities):
+        self.entities = entities
+
+    def __call__(self, texts, batch_size=8, **kwargs):
+        single = isinstance(texts, str)
+        out = []
+        for text in [texts] if single else texts:
+            ents, pos = [], 0
+            for sub, label, score in self.entities:
+                a = text.find(sub, pos)
+                if a < 0:
+                    continue
+                ents.append({"entity_group": label, "score": score, "word": sub.lower().strip(),
+                             "start": a, "end": a + len(sub)})
+                pos = a + 1
+            out.append(ents)
+        return out[0] if single else out
+
+
+def test_extract_with_a_fixed_pipeline_builds_the_record_of_the_text():
+    text, _ = parse_markup(SEED_B)
+    pipe = FakeTokenClassifier([
+        ("recalled its ambassador from Tehran", "DIPLOMATIC_RESPONSE", 0.91),
+        ("expelled Iran's ambassador", "DIPLOMATIC_RESPONSE", 0.88),
+        (" Iranian", "ATTACKER", 0.97),           # pipelines may keep the space before a word
+        ("Pakistani soil", "TARGET", 0.93),
+        ("Iranian", "ATTACKER", 0.95),
+        ("two", "VICTIM_COUNT", 0.99), ("three", "VICTIM_COUNT", 0.98),
+        ("will not be allowed to return", "DIPLOMATIC_RESPONSE", 0.7),
+        ("Jaish al", "TARGET", 0.8), ("-Adl", "TARGET", 0.6),  # one word split in two groups
+        ("Jaish al-Adl", "ATTACKER", 0.85), ("at least 11", "VICTIM_COUNT", 0.9),
+    ])
+    rec = extract(text, model=pipe, doc_id="b")
+    assert validate(rec) == [] and rec["id"] == "b" and rec["text_length"] == len(text)
+    assert [(g["name"], g["state"], len(g["mentions"])) for g in rec["attackers"]] == [
+        ("Iran", "Iran", 2), ("Jaish al-Adl", None, 1)]
+    assert rec["attackers"][0]["score"] == 0.97
+    assert [(g["name"], g["state"]) for g in rec["targets"]] == [("Pakistan", "Pakistan"), ("Jaish al-Adl", None)]
+    assert rec["targets"][1]["mentions"][0]["score"] == 0.6  # a merged word keeps its weakest score
+    assert [p["text"] for p in rec["targets"][1]["places"]] == ["Balochistan province"]
+    assert [(v["text"], v["kind"]) for v in rec["victims"]] == [("two", "killed"), ("three", "injured"),
+                                                               ("at least 11", "killed")]
+    assert rec["victim_summary"] == {"killed": [2, "at least 11"], "injured": [3]}
+    assert [(r["type"], r["cameo"]) for r in rec["responses"]] == [
+        ("recall_envoy", "161"), ("expel_diplomats", "166"), ("bar_envoy_return", "166")]
+    evidence = [m for f in ("attackers", "targets") for g in rec[f] for m in g["mentions"]]
+    evidence += [p for g in rec["targets"] for p in g["places"]] + rec["victims"] + rec["responses"]
+    for e in evidence:
+        assert text[e["start"]:e["end"]] == e["text"]
+    assert extract("   ", model=pipe)["attackers"] == []  # blank text never reaches the pipeline

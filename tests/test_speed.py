@@ -5,7 +5,7 @@ import pytest
 
 
 def test_report_of_words_has_exactly_n_words(fixture_records):
-    from incident_roles.training.alignment import words_of
+    from incident_roles.text import words_of
     from incident_roles.evaluation.speed import report_of_words
 
     texts = [r["text"] for r in fixture_records]
@@ -63,9 +63,11 @@ def test_speed_script_writes_json_and_markdown(tiny_model, fixture_jsonl, tmp_pa
     for b in result["batches"].values():
         assert b["words_per_s"] > 0 and b["subtokens_per_s"] > 0 and 0 < b["share_of_matmul"]
         assert b["achieved_flops_per_s"] == pytest.approx(result["flops"]["flops_per_token"] * b["subtokens_per_s"])
-    assert result["words"] > 100 and result["latency"]["p95_seconds"] >= result["latency"]["p50_seconds"]
+    lat = result["latency"]
+    assert result["words"] > 100 and lat["runs"] == 3 and lat["words"] == 300 and 0 < lat["p50_seconds"] < 60
     assert result["matmul"]["flops_per_s"] > 0 and result["peak_rss_mib"] > 0
     peer = result["spacy_peer"]
+    assert peer["available"], peer.get("reason")  # spaCy and its small model are test dependencies
     if peer["available"]:
         assert set(peer["batches"]) == {"1", "4"}
         assert peer["batches"]["4"]["our_words_per_s_ratio"] == pytest.approx(

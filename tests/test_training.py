@@ -41,7 +41,11 @@ def test_training_learns_the_fixture(tiny_base, fixture_jsonl, tmp_path):
     assert losses[-1] < 0.5 * losses[0]
     card = (out / "README.md").read_text()
     metrics = json.loads((out / "metrics.json").read_text())
-    assert f"{metrics['test']['strict']['micro']['f1']:.3f}" in card  # the card shows the run's own figures
+    m, pm = metrics["test"]["strict"]["micro"], metrics["test"]["partial"]["micro"]
+    # the card's micro row is this run's own figures, all five of them in order
+    row = (f"| micro | {m['precision']:.3f} | {m['recall']:.3f} | {m['f1']:.3f} | {pm['f1']:.3f} | "
+           f"{m['support']} |")
+    assert row in card, row
 
 
 def test_same_seed_same_weights(tiny_base, fixture_jsonl, tmp_path):

@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import sys
 from collections import Counter
@@ -15,7 +14,10 @@ from pathlib import Path
 
 from incident_roles.text import words_of
 
+from incident_roles.corpus.jsonl import write_jsonl
 from incident_roles.corpus.markup import MarkupError, Span, parse_markup, span_problems
+from incident_roles.corpus.split import split_of
+from incident_roles.text import fill_section
 
 TYPES = (
     "air-strike missile-strike drone-strike raid shelling border-clash ambush shoot-down "
@@ -26,8 +28,6 @@ REGIONS = ("Africa", "Americas", "Asia", "Europe", "Middle East", "Oceania")
 STYLES = ("wire", "bulletin", "analysis", "background", "quotes", "timeline", "headline-led")
 HEADER_KEYS = ("id", "incident", "type", "region", "year", "style")
 SPLITS = ("train", "dev", "test")
-# The seed incident of the project brief always trains the model; every other incident is split by hash.
-PINNED_TRAIN = frozenset({"2024-iran-strikes-pakistan"})
 
 
 @dataclass
@@ -136,48 +136,6 @@ def read_reports(paths, strict: bool = True) -> tuple[list[Report], list[MarkupE
     return reports, errors
 
 
-def split_of(incident: str, dev: float = 0.15, test: float = 0.15, salt: str = "incident-roles") -> str:
-    """Assign an incident to a split by a stable hash: adding reports never moves other incidents."""
-    if incident in PINNED_TRAIN:
-        return "train"
-    h = int(hashlib.sha1(f"{salt}:{incident}".encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
-    return "test" if h < test else "dev" if h < test + dev else "train"
-
-
-def write_jsonl(records, path: str | Path) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8") as f:
-        for r in records:
-            f.write(json.dumps(r, ensure_ascii=False) + "\n")
-
-
-def read_jsonl(path: str | Path) -> list[dict]:
-    """Read a processed JSONL file, checking each line's fields; errors name the file and line."""
-    path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"{path}: no such file (run `make data` to build the processed corpus)")
-    records = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            rec = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise MarkupError(f"invalid JSON: {e.msg}", str(path), n, e.colno) from None
-        if not isinstance(rec, dict) or not isinstance(rec.get("text"), str):
-            raise MarkupError("each line needs a string field 'text'", str(path), n)
-        for s in rec.get("spans", []):
-            if not (isinstance(s, dict) and {"start", "end", "label"} <= s.keys()):
-                raise MarkupError("each span needs 'start', 'end' and 'label'", str(path), n)
-            if not 0 <= s["start"] < s["end"] <= len(rec["text"]):
-                raise MarkupError(f"span {s} lies outside the text", str(path), n)
-        rec.setdefault("id", f"{path.stem}:{n}")
-        rec.setdefault("spans", [])
-        records.append(rec)
-    return records
-
-
 def label_counts(records) -> Counter:
     return Counter(s["label"] if isinstance(s, dict) else s.label
                    for r in records for s in (r["spans"] if isinstance(r, dict) else r.spans))
@@ -224,17 +182,6 @@ def update_card(card: str | Path, stats: dict, command: str) -> None:
     from incident_roles.corpus.stats import stats_markdown
 
     fill_section(card, CARD_START, CARD_END, f"Printed by `{command}`:\n\n" + stats_markdown(stats) + "\n")
-
-
-def fill_section(path: str | Path, start: str, end: str, body: str) -> None:
-    """Replace what lies between the marker lines ``start`` and ``end`` of a Markdown file with ``body``."""
-    path = Path(path)
-    text = path.read_text(encoding="utf-8")
-    if start not in text or end not in text:
-        raise SystemExit(f"{path}: no '{start}' ... '{end}' section to fill in")
-    head, rest = text.split(start, 1)
-    _, tail = rest.split(end, 1)
-    path.write_text(f"{head}{start}\n{body}{end}{tail}", encoding="utf-8")
 
 
 def main(argv=None) -> int:

@@ -15,7 +15,8 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from incident_roles.corpus.reports import read_jsonl, read_reports, write_jsonl
+from incident_roles.corpus.jsonl import read_jsonl, write_jsonl
+from incident_roles.corpus.reports import read_reports
 from incident_roles.labels import LABELS
 from incident_roles.evaluation.metrics import score_documents
 
@@ -110,7 +111,7 @@ REVIEW_START, REVIEW_END = "<!-- review:start -->", "<!-- review:end -->"
 
 
 def write_card_section(card, table: str, command: str) -> None:
-    from incident_roles.corpus.reports import fill_section
+    from incident_roles.text import fill_section
 
     fill_section(card, REVIEW_START, REVIEW_END, f"Printed by `{command}`:\n\n{table}\n")
 

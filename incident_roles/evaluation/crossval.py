@@ -22,9 +22,11 @@ import time
 from pathlib import Path
 
 from incident_roles.training.config import RunConfig
-from incident_roles.corpus.reports import fill_section, read_jsonl, write_jsonl
+from incident_roles.corpus.jsonl import read_jsonl, write_jsonl
+from incident_roles.corpus.split import split_of
 from incident_roles.labels import LABELS
 from incident_roles.evaluation.metrics import score_documents
+from incident_roles.serving.predict import DEFAULT_STRIDE
 
 log = logging.getLogger("incident_roles")
 
@@ -64,11 +66,13 @@ def incident_folds(records: list[dict], k: int = 5) -> list[tuple[list[int], lis
     return [(list(map(int, a)), list(map(int, b))) for a, b in splitter.split(records, groups=groups)]
 
 
-def fold_config(config: RunConfig, out_dir: Path, train_path: Path, limit_train: int = 0) -> RunConfig:
-    """The run config for one fold: its own training file, no dev or test file, last epoch kept."""
+def fold_config(config: RunConfig, out_dir: Path, train_path: Path, limit_train: int = 0,
+                dev_path: Path | None = None) -> RunConfig:
+    """The run config for one fold: its own training file, no test file, last epoch kept; the dev file
+    (held-out incidents of the fold's training part) serves only to choose the decision margins."""
     c = copy.deepcopy(config)
     c.output_dir = str(out_dir)
-    c.data.train, c.data.dev, c.data.test = str(train_path), "", ""
+    c.data.train, c.data.dev, c.data.test = str(train_path), str(dev_path or ""), ""
     c.data.limit_train = limit_train
     c.training.eval_strategy = "no"
     c.training.save_strategy = "no"  # checkpoints would only cost disk writes: the last epoch is kept
@@ -150,13 +154,20 @@ def run_crossval(config: RunConfig, k: int = 5, work_dir: str | Path | None = No
         test_recs = [records[j] for j in test_idx]
         gold = [r["spans"] for r in test_recs]
         fold_dir = work / f"fold{i}"
-        train_path = fold_dir / "train.jsonl"
+        train_path, dev_path = fold_dir / "train.jsonl", None
+        if config.eval.calibrate:
+            # margins are chosen on incidents the fold model does not train on, as dev does for the full model
+            dev_recs = [r for r in train_recs if split_of(r.get("incident") or r["id"]) == "dev"]
+            train_recs = [r for r in train_recs if split_of(r.get("incident") or r["id"]) != "dev"]
+            dev_path = fold_dir / "dev.jsonl"
+            write_jsonl(dev_recs, dev_path)
         write_jsonl(train_recs, train_path)
         log.info("Fold %d/%d: training on %d reports, holding out %d reports of %d incidents", i, k,
                  len(train_recs), len(test_recs), len({r.get('incident') for r in test_recs}))
         entry = {"fold": i, "train_reports": len(train_recs), "test_reports": len(test_recs),
                  "test_incidents": sorted({r.get("incident") or r["id"] for r in test_recs}), "scores": {}}
-        preds, timing = train_and_predict(fold_config(config, fold_dir / "model", train_path), test_recs)
+        preds, timing = train_and_predict(fold_config(config, fold_dir / "model", train_path, dev_path=dev_path),
+                                          test_recs)
         entry["scores"]["transformer"] = score_documents(gold, preds)
         entry["loss"] = timing.pop("loss")
         entry.update(timing)
@@ -270,7 +281,7 @@ def write_crossval(result: dict, out_dir: str | Path, command: str, config_path:
 
 
 def analyse_model(model_dir: str | Path, test_path: str | Path, out_dir: str | Path, command: str,
-                  aggregation_strategy: str = "first", stride: int = 128, batch_size: int = 8) -> dict:
+                  aggregation_strategy: str = "first", stride: int = DEFAULT_STRIDE, batch_size: int = 8) -> dict:
     """confusion.png, loss.png and errors.md for a saved model on a test file, through pipeline()."""
     from incident_roles.evaluation.errors import error_report
     from incident_roles.evaluation.evaluate import evaluate
@@ -299,60 +310,3 @@ def analyse_model(model_dir: str | Path, test_path: str | Path, out_dir: str | P
         log.warning("%s has no log_history.json: no loss plot", model_dir)
     return {"model": str(model_dir), "test": str(test_path), "scores": scores, "confusion": matrix,
             "errors": counts, "written": written}
-
-
-SECTION_START, SECTION_END = "<!-- benchmarks:start -->", "<!-- benchmarks:end -->"
-
-
-def results_section(out_dir: str | Path) -> str:
-    """Markdown with the current benchmark and speed figures in ``out_dir`` and the commands that made them."""
-    out = Path(out_dir)
-    parts = [f"Measured by the commands shown; all files in `{out}/`."]
-    bench = out / "benchmark.json"
-    if bench.exists():
-        b = json.loads(bench.read_text(encoding="utf-8"))
-        if "summary" in b:
-            parts += ["", f"Cross-validation, {b['k']} folds grouped by incident, {b['reports']} reports "
-                          f"(`{b['command']}`, {b.get('date', '')}):", "", format_markdown(b)]
-        a = b.get("test_split_analysis")
-        if a:
-            parts += ["", f"Test split (`{a['test']}`, {a['scores']['documents']} reports) through pipeline() "
-                          f"(`{a.get('command', b.get('command'))}`, {a.get('date', b.get('date', ''))}): strict "
-                          f"micro F1 {a['scores']['strict']['micro']['f1']:.3f}, partial {a['scores']['partial']['micro']['f1']:.3f}; "
-                          f"{a['errors']['false_positives']} false positives and {a['errors']['false_negatives']} false "
-                          "negatives listed in `errors.md`."]
-    speed = out / "speed.json"
-    if speed.exists():
-        s = json.loads(speed.read_text(encoding="utf-8"))
-        rows = ", ".join(f"{x['words_per_s']:.0f} at batch {bs}" for bs, x in s["batches"].items())
-        best = max(s["batches"].values(), key=lambda x: x["words_per_s"])
-        parts += ["", f"Speed on CPU (`{s['command']}`, {s.get('date', '')}): words per second {rows}; latency of a "
-                      f"300-word report p50 {1000 * s['latency']['p50_seconds']:.0f} ms, p95 "
-                      f"{1000 * s['latency']['p95_seconds']:.0f} ms; load {s['load_seconds']:.1f} s; peak memory "
-                      f"{s['peak_rss_mib']:.0f} MiB; {100 * best['share_of_matmul']:.1f}% of this CPU's fp32 matmul "
-                      "FLOP/s at the best batch size."]
-        peer = s.get("spacy_peer", {})
-        if peer.get("available"):
-            ratios = ", ".join(f"{x['our_words_per_s_ratio']:.2f}x at batch {bs}" for bs, x in peer["batches"].items())
-            parts.append(f"Against spaCy's en_core_web_sm NER on the same texts, our words per second: {ratios}.")
-    return "\n".join(parts)
-
-
-def publish(out_dir: str | Path, files) -> list[Path]:
-    """Write ``results_section`` between the benchmark markers of each file: a model card gets the section
-    appended if it has no markers yet; any other file (the README) is updated only where the markers are."""
-    section = results_section(out_dir)
-    updated = []
-    for path in map(Path, files):
-        if not path.exists():
-            continue
-        text = path.read_text(encoding="utf-8")
-        if not (SECTION_START in text and SECTION_END in text):
-            if not (path.name == "README.md" and (path.parent / "config.json").exists()):
-                log.info("%s has no %s ... %s section: not updated", path, SECTION_START, SECTION_END)
-                continue
-            path.write_text(text.rstrip("\n") + f"\n\n## Benchmarks\n\n{SECTION_START}\n{SECTION_END}\n",
-                            encoding="utf-8")
-        fill_section(path, SECTION_START, SECTION_END, section + "\n")
-        updated.append(path)
-    return updated

@@ -4,12 +4,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from incident_roles.corpus.reports import read_jsonl
+from incident_roles.corpus.jsonl import read_jsonl
 from incident_roles.evaluation.metrics import format_table, score_documents
 from incident_roles.serving.predict import load_pipeline, predict_spans
+from incident_roles.serving.predict import DEFAULT_STRIDE
 
 
-def evaluate(model, data, aggregation_strategy: str = "first", stride: int = 128, batch_size: int = 8,
+def evaluate(model, data, aggregation_strategy: str = "first", stride: int = DEFAULT_STRIDE, batch_size: int = 8,
              return_predictions: bool = False):
     """``data``: a JSONL path or a list of records. Returns the strict and partial scores."""
     records = read_jsonl(data) if isinstance(data, (str, Path)) else list(data)

@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 from incident_roles.text import words_of
+from incident_roles.serving.predict import DEFAULT_STRIDE
 
 log = logging.getLogger("incident_roles")
 
@@ -146,7 +147,7 @@ def spacy_peer(texts, batch_sizes, package: str = SPACY_PACKAGE) -> dict:
 
 
 def measure(model_dir, texts, batch_sizes=(1, 8, 32), latency_words: int = 300, latency_runs: int = 20,
-            aggregation_strategy: str = "first", stride: int = 128, spacy: bool = True) -> dict:
+            aggregation_strategy: str = "first", stride: int = DEFAULT_STRIDE, spacy: bool = True) -> dict:
     """All the figures, measured in this process; see the module docstring."""
     import torch  # noqa: F401  (imported before timing the load: import cost is not load time)
     from transformers import pipeline  # noqa: F401  (transformers imports its pipelines lazily)

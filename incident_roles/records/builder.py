@@ -12,9 +12,12 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from functools import lru_cache
 from pathlib import Path
 
-from incident_roles.records.victims import normalise_count, victim_kind
+from jsonschema import Draft202012Validator
+
+from incident_roles.records.victims import count_end, is_hedge, normalise_count, victim_kind
 from incident_roles.records.states import canonical_state
 from incident_roles.labels import DETERMINERS, HEDGES
 from incident_roles.records.responses import describe_response
@@ -34,14 +37,60 @@ def _evidence(text: str, span: dict) -> dict:
             "score": round(float(span.get("score", 1.0)), 4)}
 
 
+def _strip_front(words: list[str]) -> list[str]:
+    while words and (words[0].lower() in DETERMINERS or words[0].lower() in HEDGES):
+        words = words[1:]
+    return words
+
+
+def _bare(mention: str) -> str:
+    """The mention as a name: without a leading determiner or hedge, a final possessive or quotes."""
+    text = " ".join(_strip_front(mention.replace("\u2019", "'").strip(" \"“”'.,").split()))
+    return re.sub(r"'s?$", "", text).strip(" \"“”'.,")
+
+
 def mention_key(mention: str) -> str:
     """The grouping key of a mention that names no state: lower case, without a leading determiner or
     hedge, a trailing possessive, quotes or a plural -s ("the Jaish al-Adl's" -> "jaish al-adl")."""
-    words = re.sub(r"[\"“”‘’']s?\b(?=\s|$)", "", mention.replace("\u2019", "'")).lower().split()
-    while words and (words[0] in DETERMINERS or words[0] in HEDGES):
-        words = words[1:]
+    words = _strip_front(re.sub(r"[\"“”‘’']s?\b(?=\s|$)", "", mention.replace("\u2019", "'")).lower().split())
     key = " ".join(words).strip(" \"“”'.,")
     return re.sub(r"(?<=[a-z]{3})s$", "", key)
+
+
+def _tokens(key: str) -> tuple[str, ...]:
+    return tuple(re.findall(r"[^\W_]+", key))  # "al-adl", "al adl" and "(al-adl)" compare equal
+
+
+_ARTICLES = {"al", "el", "ul", "ad", "ar", "as", "an", "ash", "at", "az"}  # may begin a name: al-Qaeda
+_CONNECTORS = _ARTICLES | {"bin", "ibn", "bint", "of", "the", "for", "and", "de", "del", "la", "le", "wa", "e"}
+
+
+# Words that make "<name> fighters" the named group itself rather than something of it.
+_MEMBERS = re.compile(r"(fighter|militant|rebel|gunm[ae]n|force|member|operative|commando|soldier|troop|"
+                      r"guerrilla|insurgent|militia|militiam[ae]n|loyalist|unit|cell|wing|faction|group|"
+                      r"movement|organi[sz]ation|squad|brigade|men|\d+)s?", re.I)
+
+
+def _core(mention: str) -> tuple[str, ...] | None:
+    """The name inside a mention: its last run of capitalised words, with connectors between them
+    ("the Sunni militant group Jaish al-Adl's fighters" -> jaish al adl). None when the run is a state
+    word ("Pakistani headquarters of ..." is not grouped with every other Pakistani thing), or a single
+    word beside anything but members ("Houthi fighters" is the Houthis, "Houthi-held ports" is not)."""
+    words = re.findall(r"[^\W_][\w'.]*", _bare(mention))
+    kinds = "".join("C" if w[:1].isupper() else "a" if w in _ARTICLES else "c" if w in _CONNECTORS else "x"
+                    for w in words)
+    runs = list(re.finditer(r"a*C(?:[ac]*C)*", kinds))
+    if not runs:
+        return None
+    a, b = runs[-1].span()
+    core = " ".join(words[a:b])
+    if canonical_state(core) or (b - a == 1 and not all(_MEMBERS.fullmatch(w) for w in words[:a] + words[b:])):
+        return None
+    return _tokens(mention_key(core))
+
+
+def _contains(big: tuple, small: tuple) -> bool:
+    return any(big[i:i + len(small)] == small for i in range(len(big) - len(small) + 1))
 
 
 def locative_after(text: str, end: int, limit: int = 160) -> dict | None:
@@ -71,8 +120,9 @@ def locative_after(text: str, end: int, limit: int = 160) -> dict | None:
 def group_mentions(text: str, spans: list[dict], with_place: bool = False) -> list[dict]:
     """Attacker or target mentions grouped by the state they name or stand for, else by their key.
 
-    Each group: name (the state, else the most frequent mention), state (or null), score (the best
-    mention's), mentions (each with text, start, end, score), and for targets the places found."""
+    Each group: name (the state, else the most frequent mention without determiner or possessive),
+    state (or null), score (the best mention's), mentions (each with text, start, end, score), and for
+    targets the places found. Variants of one name are joined (``_join_variants``)."""
     groups: dict[str, dict] = {}
     for s in sorted(spans, key=lambda s: s["start"]):
         ev = _evidence(text, s)
@@ -81,7 +131,8 @@ def group_mentions(text: str, spans: list[dict], with_place: bool = False) -> li
         # modifies something else hit ("Pakistani soil" is Pakistan; "Iranian embassy" is the embassy)
         key = ("state:" + state) if state and _is_state_mention(ev["text"], state) else "text:" + mention_key(ev["text"])
         g = groups.setdefault(key, {"name": None, "state": state if key.startswith("state:") else None,
-                                    "states_mentioned": [], "score": 0.0, "mentions": []})
+                                    "states_mentioned": [], "score": 0.0, "mentions": [],
+                                    **({"places": []} if with_place else {})})
         g["mentions"].append(ev)
         g["score"] = max(g["score"], ev["score"])
         if state and state not in g["states_mentioned"]:
@@ -89,21 +140,67 @@ def group_mentions(text: str, spans: list[dict], with_place: bool = False) -> li
         if with_place:
             place = locative_after(text, s["end"])
             if place:
-                g.setdefault("places", [])
                 if place["text"] not in [p["text"] for p in g["places"]]:
                     g["places"].append(place)
     out = []
-    for g in groups.values():
+    for g in _join_variants(groups):
         if g["state"]:
             g["name"] = g["state"]
-        else:
-            counts = Counter(m["text"] for m in g["mentions"])
-            g["name"] = max(counts, key=lambda t: (counts[t], len(t)))
-        if with_place:
-            g.setdefault("places", [])
+        else:  # the most frequent bare form: "the Army of Justice's" counts for "Army of Justice"
+            counts = Counter(_bare(m["text"]) or m["text"] for m in g["mentions"])
+            g["name"] = max(counts, key=lambda t: (counts[t], t != t.upper() and t != t.lower(), len(t)))
         out.append(g)
     out.sort(key=lambda g: (-len(g["mentions"]), g["mentions"][0]["start"]))
     return out
+
+
+def _join_variants(groups: dict[str, dict]) -> list[dict]:
+    """Groups of one name written several ways joined: text groups sharing a name core (``_core``:
+    "Jaish al-Adl militants", "Jaish al-Adl's fighters"), then each text group whose words all sit in
+    the mentions of exactly one other group ("al-Adl", "Army of", "security forces" beside "Iranian
+    security forces"): inside two different names ("Islamic" in "Islamic State" and "Islamic Front")
+    a fragment cannot be placed, so it stays apart; two states are never joined."""
+    keys = list(groups)
+    parent = {k: k for k in keys}
+
+    def root(k):
+        while parent[k] != k:
+            k = parent[k]
+        return k
+
+    def join(a, b):
+        a, b = root(a), root(b)
+        if groups[a]["state"]:  # a state's group stays the root, so the joined group keeps its name
+            a, b = b, a
+        if a != b and not groups[a]["state"]:
+            parent[a] = b
+
+    text_keys = [k for k in keys if k.startswith("text:")]
+    by_core: dict[tuple, str] = {}
+    for k in text_keys:
+        for m in groups[k]["mentions"]:
+            core = _core(m["text"])
+            if core:
+                join(k, by_core.setdefault(core, k))
+    tokens = {k: {_tokens(mention_key(m["text"])) for m in groups[k]["mentions"]} for k in keys}
+    for k in sorted(text_keys, key=lambda k: -len(_tokens(k[5:]))):
+        small = _tokens(k[5:])
+        roots = {root(o) for o in keys if any(_contains(t, small) for t in tokens[o])} - {root(k)}
+        if small and len(roots) == 1:
+            join(k, roots.pop())
+    out: dict[str, dict] = {}
+    for k in keys:
+        g, r = groups[k], root(k)
+        j = out.setdefault(r, {**groups[r], "mentions": [], "states_mentioned": [], "score": 0.0,
+                               **({"places": []} if "places" in g else {})})
+        j["mentions"] += g["mentions"]
+        j["score"] = max(j["score"], g["score"])
+        j["states_mentioned"] += [s for s in g["states_mentioned"] if s not in j["states_mentioned"]]
+        if "places" in j:
+            j["places"] += [p for p in g.get("places", []) if p["text"] not in [q["text"] for q in j["places"]]]
+    for j in out.values():
+        j["mentions"].sort(key=lambda m: m["start"])
+    return list(out.values())
 
 
 # Heads that make a mention the state acting (forces, organs) rather than a thing belonging to it.
@@ -130,9 +227,29 @@ def _is_state_mention(mention: str, state: str) -> bool:
     return bool(_STATE_HEADS.search(mention.strip()))
 
 
+def complete_hedges(text: str, spans: list[dict]) -> list[dict]:
+    """VICTIM_COUNT spans with each bare hedge ("around", "up to": the tagger cut it off its number)
+    extended over the number words after it, absorbing any span it then overlaps ("About" + "30"), or
+    dropped when no number follows: alone it counts nothing and would reach the summary as a word."""
+    out: list[dict] = []
+    extended = None  # the last hedge extended, which absorbs the spans it now overlaps
+    for s in sorted(spans, key=lambda s: s["start"]):
+        if extended is not None and s["start"] < extended["end"]:
+            extended["score"] = min(extended.get("score", 1.0), s.get("score", 1.0))
+            continue
+        s, extended = dict(s), None
+        if is_hedge(text[s["start"]:s["end"]]):
+            end = count_end(text, s["start"], s["end"])
+            if end is None:
+                continue
+            s["end"], extended = end, s
+        out.append(s)
+    return out
+
+
 def build_victims(text: str, spans: list[dict]) -> list[dict]:
     """Each VICTIM_COUNT span with its normalised count and what happened to the people counted."""
-    spans = sorted(spans, key=lambda s: s["start"])
+    spans = complete_hedges(text, spans)
     bounds = [(s["start"], s["end"]) for s in spans]
     out = []
     for s in spans:
@@ -173,6 +290,8 @@ def summarise_victims(victims: list[dict]) -> dict:
     summary: dict[str, list] = {}
     for v in victims:
         c = v["count"]
+        if c["precision"] == "unknown":  # no count in the words ("and", "the number"): evidence only
+            continue
         shown = c["value"] if c["precision"] == "exact" else v["text"]
         summary.setdefault(v["kind"], []).append(shown)
     return summary
@@ -254,54 +373,35 @@ def load_schema() -> dict:
     return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
 
 
+@lru_cache(maxsize=1)
+def _record_validator():
+    return Draft202012Validator(load_schema())
+
+
 def validate(instance, schema: dict | None = None, path: str = "$", root: dict | None = None) -> list[str]:
-    """Errors of ``instance`` against the JSON schema subset schema.json uses (type, enum,
-    properties, required, additionalProperties, items, minimum, $ref to #/$defs, anyOf); [] when valid.
-    Hand-written so the package needs no jsonschema dependency."""
-    schema = load_schema() if schema is None else schema
-    root = schema if root is None else root
-    if "$ref" in schema:
-        ref = schema["$ref"]
-        if not ref.startswith("#/$defs/"):
-            raise ValueError(f"unsupported $ref {ref!r}")
-        return validate(instance, root["$defs"][ref.split("/")[-1]], path, root)
-    errors: list[str] = []
-    if "anyOf" in schema:
-        if all(validate(instance, s, path, root) for s in schema["anyOf"]):
-            errors.append(f"{path}: matches none of anyOf")
-        return errors
-    types = schema.get("type")
-    if types is not None:
-        types = [types] if isinstance(types, str) else types
-        checks = {"object": lambda v: isinstance(v, dict), "array": lambda v: isinstance(v, list),
-                  "string": lambda v: isinstance(v, str), "null": lambda v: v is None,
-                  "boolean": lambda v: isinstance(v, bool),
-                  "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
-                  "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)}
-        if not any(checks[t](instance) for t in types):
-            return [f"{path}: expected {'/'.join(types)}, got {type(instance).__name__}"]
-    if "enum" in schema and instance not in schema["enum"]:
-        errors.append(f"{path}: {instance!r} not in {schema['enum']}")
-    if "minimum" in schema and isinstance(instance, (int, float)) and instance < schema["minimum"]:
-        errors.append(f"{path}: {instance} < minimum {schema['minimum']}")
-    if isinstance(instance, dict):
-        for key in schema.get("required", []):
-            if key not in instance:
-                errors.append(f"{path}: missing required key {key!r}")
-        props = schema.get("properties", {})
-        for key, value in instance.items():
-            if key in props:
-                errors += validate(value, props[key], f"{path}.{key}", root)
-            elif schema.get("additionalProperties") is False:
-                errors.append(f"{path}: unexpected key {key!r}")
-            elif isinstance(schema.get("additionalProperties"), dict):
-                errors += validate(value, schema["additionalProperties"], f"{path}.{key}", root)
-    if isinstance(instance, list) and "items" in schema:
-        for i, item in enumerate(instance):
-            errors += validate(item, schema["items"], f"{path}[{i}]", root)
+    """Errors of ``instance`` against ``schema`` (default: schema.json) with jsonschema, each as
+    "<field path>: <problem>" ("$.victims[0].count.precision: 'roughly' is not one of [...]"); [] when
+    valid. ``root`` supplies the $defs a sub-schema refers to; ``path`` prefixes every path."""
+    if schema is None:
+        validator = _record_validator()
+    else:
+        if root is not None and root is not schema:
+            schema = {**schema, "$defs": root.get("$defs", {})}
+        validator = Draft202012Validator(schema)
+    errors = []
+    for e in validator.iter_errors(instance):
+        where = path + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in e.absolute_path)
+        # the two messages callers match on keep the key's name up front
+        if e.validator == "required":
+            errors += [f"{where}: missing required key {k!r}" for k in e.validator_value if k not in e.instance]
+        elif e.validator == "additionalProperties" and e.validator_value is False:
+            allowed = set(e.schema.get("properties", {}))
+            errors += [f"{where}: unexpected key {k!r}" for k in e.instance if k not in allowed]
+        else:
+            errors.append(f"{where}: {e.message}")
     return errors
 
 
 __all__ = ["build_record", "extract", "extract_many", "get_pipeline", "validate", "load_schema",
-           "group_mentions", "build_victims", "build_responses", "locative_after", "mention_key",
+           "group_mentions", "build_victims", "complete_hedges", "build_responses", "locative_after", "mention_key",
            "SCHEMA_VERSION"]

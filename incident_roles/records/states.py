@@ -227,6 +227,14 @@ _HISTORICAL = {"Soviet Union", "Yugoslavia", "East Germany", "West Germany", "So
 _AMBIGUOUS_LOWER = {"us", "chad", "jordan", "georgia", "turkey", "guinea", "niger", "male", "lima",
                     "nice", "kiwi", "pole", "dane", "lao", "india", "america", "england", "juba"}
 _NEGATING_PREFIXES = {"anti", "pro", "non", "ex", "post", "pre", "counter"}
+# Capitalised heads that turn a state word before them into part of the proper name of a sea or a
+# company ("Persian Gulf", "Indian Ocean", "Washington Post", "Turkish Airlines"), never of the state's
+# own organs; "Navy", "Army", "Air" (Air Force), "Ministry", "News" (agencies) are left out on purpose.
+_NAME_HEADS = {"ocean", "sea", "gulf", "bay", "strait", "straits", "peninsula", "subcontinent",
+               "post", "times", "herald", "tribune", "journal", "gazette", "chronicle", "express", "daily",
+               "airlines", "airways"}
+# ... and heads that take the state word after "of": "Sea of Japan", "Gulf of Oman", "Times of India"
+_NAME_HEADS_OF = {"sea", "gulf", "bay", "strait", "times"}
 _TOKEN_RE = re.compile(r"[A-Za-z\u00C0-\u024F][A-Za-z\u00C0-\u024F'.\-]*")
 
 
@@ -283,11 +291,20 @@ def _words(text: str) -> list[str]:
     return words
 
 
+def _in_proper_name(words: list[str], a: int, b: int) -> bool:
+    """Whether words[a:b], a state word, is part of the name of a sea or a newspaper (``_NAME_HEADS``)."""
+    nxt = _strip_possessive(words[b]) if b < len(words) else ""
+    if nxt[:1].isupper() and nxt.lower() in _NAME_HEADS:
+        return True
+    return a >= 2 and words[a - 1] == "of" and words[a - 2][:1].isupper() and words[a - 2].lower() in _NAME_HEADS_OF
+
+
 def canonical_state(text: str) -> str | None:
     """The state a mention names or stands for, or None: "Iranian forces" -> "Iran", "Tehran" ->
     "Iran", "the Revolutionary Guards" -> "Iran", "Pakistani soil" -> "Pakistan", "U.S." ->
     "United States", "Soviet MiG-15s" -> "Soviet Union". The longest matching run of words wins,
-    the earliest on ties; ambiguous lower-case words ("us", "turkey") never match."""
+    the earliest on ties; ambiguous lower-case words ("us", "turkey") never match, nor a state word
+    inside the name of a sea or a newspaper ("Persian Gulf", "Washington Post": ``_NAME_HEADS``)."""
     if not text or not text.strip():
         return None
     table, longest = _lookup()
@@ -305,6 +322,8 @@ def canonical_state(text: str) -> str | None:
                 continue
             if key == "us" and raw != "US":
                 continue
+            if _in_proper_name(words, i, i + n):
+                break
             cand = (-n, i, table[key])
             if best is None or cand[:2] < best[:2]:
                 best = cand

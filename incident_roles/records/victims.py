@@ -12,7 +12,8 @@ import re
 
 from incident_roles.text import SCALES, UNITS
 
-_UNITS = {**UNITS, "a": 1, "an": 1, "single": 1, "couple": 2, "pair": 2}
+_COUNT_NOUNS = {"single": 1, "couple": 2, "pair": 2}  # take an article: "a couple", "a single"
+_UNITS = {**UNITS, "a": 1, "an": 1, **_COUNT_NOUNS}
 _SCALES = SCALES
 # Plural vague quantities: the range an analyst would code ("dozens" means at least two dozen and
 # fewer than a hundred).
@@ -29,6 +30,9 @@ _AT_MOST = ("up to", "at most", "fewer than", "less than", "under", "no more tha
 _ABOUT = ("around", "about", "approximately", "roughly", "some", "nearly", "almost", "close to",
           "an estimated", "estimated", "perhaps", "maybe", "circa", "approx.", "~")
 _EXCLUSIVE = ("more than", "over", "upwards of", "in excess of", "fewer than", "less than", "under")
+
+
+_WORD_AFTER = re.compile(r"[ \t\u00a0]*(?:\d{1,3}(?:,\d{3})+|[^\W_]+(?:-[^\W_]+)*)")
 
 
 def _clean(text: str) -> str:
@@ -53,10 +57,15 @@ def parse_number(text: str) -> int | None:
     if not words:
         return None
     total, current, seen = 0, 0, False
-    for w in words:
+    for i, w in enumerate(words):
         if w in _UNITS:
             if w in ("a", "an") and current:
                 return None
+            if i and words[i - 1] in ("a", "an"):
+                # the article is one only before a scale ("a dozen"); "a couple" is 2, not 1 + 2
+                if w not in _COUNT_NOUNS:
+                    return None
+                current -= 1
             current += _UNITS[w]
             seen = True
         elif w in _SCALES:
@@ -117,6 +126,27 @@ def normalise_count(text: str) -> dict:
     return _result()
 
 
+def is_hedge(text: str) -> bool:
+    """True for a bare approximator with no number ("around", "at least", "up to")."""
+    t = _clean(text)
+    return bool(t) and normalise_count(t)["precision"] == "unknown" and any(
+        t == _clean(p) for p in (*_AT_LEAST, *_AT_MOST, *_ABOUT, "between"))
+
+
+def count_end(text: str, start: int, end: int, max_words: int = 4) -> int | None:
+    """Where the count that text[start:end] begins ends: the longest run of up to ``max_words`` words
+    after ``end`` that makes it a count ("around" + "a dozen"); None when no words do."""
+    best, pos = None, end
+    for _ in range(max_words):
+        m = _WORD_AFTER.match(text, pos)
+        if not m:
+            break
+        pos = m.end()
+        if normalise_count(text[start:pos])["precision"] != "unknown":
+            best = pos
+    return best
+
+
 # Cue words for what happened to the people counted; the nearest cue within the clause wins.
 _KIND_CUES = {
     "killed": r"killed|killing|kills|kill|dead|died|die|dies|deaths?|death toll|toll|slain|lives|"
@@ -162,4 +192,4 @@ def victim_kind(text: str, start: int, end: int, others: list[tuple[int, int]] =
     return best[1] if best else "unknown"
 
 
-__all__ = ["parse_number", "normalise_count", "victim_kind"]
+__all__ = ["parse_number", "normalise_count", "victim_kind", "is_hedge", "count_end"]

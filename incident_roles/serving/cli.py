@@ -6,6 +6,8 @@
     python -m incident_roles export-onnx --model models/minilm [--out models/minilm/onnx] [--no-quantize]
 
 `--onnx` on extract and batch tags with the int8 ONNX export (<model>/onnx) instead of PyTorch.
+Errors print one line naming the file, line or key (`error: report.txt: not UTF-8 text (byte 0xff at
+offset 12)`) and exit with 2; `-v` adds the traceback.
 """
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ import argparse
 import json
 import logging
 import sys
+import traceback
 from pathlib import Path
 
 
@@ -29,6 +32,14 @@ def _model(args):
     return args.model
 
 
+def _read_text(path: Path) -> str:
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:  # its own message names neither the file nor the offset's meaning
+        raise ValueError(f"{path}: not UTF-8 text (byte 0x{data[e.start]:02x} at offset {e.start})") from None
+
+
 def cmd_extract(args) -> int:
     from incident_roles.records.builder import extract_many
 
@@ -38,7 +49,7 @@ def cmd_extract(args) -> int:
         if not path.is_file():
             print(f"error: {name}: no such file", file=sys.stderr)
             return 2
-        texts.append(path.read_text(encoding="utf-8"))
+        texts.append(_read_text(path))
         names.append(path.name)
     records = extract_many(texts, model=_model(args), ids=[Path(n).stem for n in names],
                            batch_size=args.batch_size)
@@ -132,9 +143,22 @@ def main(argv=None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
     try:
         return args.func(args)
-    except (FileNotFoundError, KeyError, ValueError, ImportError) as e:
-        print(f"error: {e}", file=sys.stderr)
+    except Exception as e:
+        print(f"error: {_describe(e)}", file=sys.stderr)
+        if args.verbose:
+            traceback.print_exc()
         return 2
+
+
+def _describe(e: Exception) -> str:
+    """One line for an error; the errors this package raises already name their file, line or key."""
+    if isinstance(e, OSError) and e.filename and e.strerror:  # from open() and friends: "[Errno 2] ..."
+        return f"{e.filename}: {e.strerror}"
+    if isinstance(e, KeyError) and e.args:  # str() of a KeyError quotes its message
+        return str(e.args[0])
+    if isinstance(e, (OSError, KeyError, ValueError, ImportError)):
+        return str(e)
+    return f"{type(e).__name__}: {e} (rerun with -v for the traceback)"
 
 
 if __name__ == "__main__":

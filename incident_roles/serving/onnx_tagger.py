@@ -16,6 +16,7 @@ import logging
 import os
 import time
 from pathlib import Path
+from incident_roles.serving.predict import DEFAULT_STRIDE
 
 log = logging.getLogger(__name__)
 
@@ -192,7 +193,7 @@ def resolve_onnx_file(path, quantized: bool = True) -> tuple[Path, Path]:
                             f"`python -m incident_roles export-onnx --model <model folder>`")
 
 
-def OnnxTagger(path, quantized: bool = True, aggregation_strategy: str = "first", stride: int = 128,
+def OnnxTagger(path, quantized: bool = True, aggregation_strategy: str = "first", stride: int = DEFAULT_STRIDE,
                threads: int | None = None):
     """A token-classification pipeline backed by an ONNX model: called like pipeline() (one text or a
     list, batch_size=...) and returns the same entity dicts. ``path``: model.int8.onnx / model.onnx, an

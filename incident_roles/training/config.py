@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
+from incident_roles.serving.predict import DEFAULT_STRIDE
 
 
 class ConfigError(ValueError):
@@ -31,6 +32,9 @@ class ModelConfig:
     max_length: int = 256  # sub-tokens per training window; long reports are split into windows
     stride: int = 64       # sub-tokens shared by consecutive windows
     dropout: float = 0.1
+    # "first": the word's tag on its first sub-token only; "all": continuations labelled I- too, so that
+    # pipeline(aggregation_strategy="simple") returns whole words instead of fragments
+    label_subtokens: str = "first"
 
 
 @dataclass
@@ -57,8 +61,10 @@ class TrainingConfig:
 @dataclass
 class EvalConfig:
     aggregation_strategy: str = "first"
-    stride: int = 128  # pipeline() stride: texts longer than the encoder's 512 sub-tokens are windowed
+    stride: int = DEFAULT_STRIDE  # pipeline() stride: texts longer than the encoder's 512 sub-tokens are windowed
     batch_size: int = 8
+    # choose per-label decision margins on dev and bake them into the head (training/margins.py)
+    calibrate: bool = True
 
 
 @dataclass
@@ -159,6 +165,11 @@ def load_config(path: str | Path | None = None, overrides: dict | None = None) -
             raise ConfigError(f"{path}: {e}") from None
     for key, value in (overrides or {}).items():
         apply_override(config, key, value)
+    for key, value, allowed in (("model.label_subtokens", config.model.label_subtokens, ("first", "all")),
+                                ("eval.aggregation_strategy", config.eval.aggregation_strategy,
+                                 ("simple", "first", "average", "max"))):
+        if value not in allowed:
+            raise ConfigError(f"{path or 'config'}: {key} must be one of {', '.join(allowed)}, got {value!r}")
     return config
 
 

@@ -1,6 +1,7 @@
 """The saved model's README.md (a Hugging Face model card), filled in from the run's own figures."""
 from __future__ import annotations
 
+import json
 import shlex
 import sys
 from pathlib import Path
@@ -15,6 +16,19 @@ def _metric_rows(scores: dict) -> str:
         rows.append(f"| {label} | {s['precision']:.3f} | {s['recall']:.3f} | {s['f1']:.3f} | {p['f1']:.3f} | "
                     f"{s['support']} |")
     return "\n".join(rows)
+
+
+def _margins_section(out: Path) -> list[str]:
+    path = Path(out) / "margins.json"
+    if not path.exists():
+        return []
+    m = json.loads(path.read_text(encoding="utf-8"))
+    return ["## Decision margins (baked into the weights)", "",
+            "The bias of each label's B-/I- outputs in the classification head was lowered by a margin chosen "
+            "on the dev split (never on test), so that stock `pipeline()` keeps `O` where an entity is unsure: "
+            + ", ".join(f"{k} {v:g}" for k, v in m["margins"].items())
+            + f". Dev strict micro F1 {m['f1_before']:.3f} before, {m['f1_after']:.3f} after "
+              "(`margins.json` holds the precision-recall points of every margin tried).", ""]
 
 
 def write_model_card(out: Path, config, metrics: dict, command: str | None = None) -> Path:
@@ -47,6 +61,7 @@ def write_model_card(out: Path, config, metrics: dict, command: str | None = Non
         f"`stride={config.eval.stride}` makes the pipeline read texts longer than 512 sub-tokens in "
         "overlapping windows; without it the end of a long text is cut off.",
         "",
+        *_margins_section(out),
         "## Figures from this run",
         "",
         "Produced by the training run itself, which scored each split through `pipeline()` on the raw text:",

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from incident_roles.training.config import RunConfig, to_yaml
-from incident_roles.corpus.reports import read_jsonl
+from incident_roles.corpus.jsonl import read_jsonl
 from incident_roles.training.windows import encode_records
 from incident_roles.labels import ID2LABEL
 from incident_roles.training.encoders import build_model, load_tokenizer, resolve_base_model
@@ -88,7 +88,8 @@ def train(config: RunConfig) -> Path:
 
     tokenizer = load_tokenizer(base)
     enc = lambda recs: datasets.Dataset.from_dict(  # noqa: E731
-        encode_records(recs, tokenizer, config.model.max_length, config.model.stride)).remove_columns("report")
+        encode_records(recs, tokenizer, config.model.max_length, config.model.stride,
+                       subtokens=config.model.label_subtokens)).remove_columns("report")
     train_ds = enc(train_records)
     dev_ds = enc(dev_records) if dev_records else None
     log.info("%d training windows of at most %d sub-tokens (stride %d)", len(train_ds),
@@ -116,6 +117,12 @@ def train(config: RunConfig) -> Path:
         (out / "log_history.json").write_text(json.dumps(trainer.state.log_history, indent=2) + "\n",
                                               encoding="utf-8")
         log.info("Saved the model to %s after %.0f s of training", out, train_seconds)
+        if config.eval.calibrate and dev_records:
+            from incident_roles.training.margins import calibrate_saved_model
+
+            log.info("Choosing per-label decision margins on the %d dev reports", len(dev_records))
+            calibrate_saved_model(out, dev_records, config.eval.aggregation_strategy, config.eval.stride,
+                                  config.eval.batch_size)
         report_metrics(config, out, train_seconds, len(train_records), len(train_ds))
     return out
 
