@@ -57,3 +57,21 @@ def test_same_seed_same_weights(tiny_base, fixture_jsonl, tmp_path):
             for i in range(2)]
     a, b = (load_file(str(o / "model.safetensors")) for o in outs)
     assert all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_io_tagging_trains_a_five_tag_head_that_pipeline_reads(tiny_base, fixture_jsonl, tmp_path):
+    from transformers import pipeline
+
+    from incident_roles.labels import LABELS
+    from incident_roles.training.trainer import train
+
+    out = train(tiny_config(tiny_base, fixture_jsonl, tmp_path / "io", **{"model.tagging": "IO",
+                                                                        "training.num_train_epochs": 1}))
+    config = json.loads((out / "config.json").read_text())
+    assert sorted(config["id2label"].values()) == sorted(["O"] + [f"I-{label}" for label in LABELS])
+    tagger = pipeline("token-classification", model=str(out), aggregation_strategy="first")
+    from incident_roles.training.margins import apply_margins
+
+    apply_margins(tagger.model, {label: -50.0 for label in LABELS})  # make every word an entity
+    entities = tagger("Ruritanian commandos raided a border post.")
+    assert entities and all(e["entity_group"] in LABELS for e in entities)

@@ -35,6 +35,8 @@ class ModelConfig:
     # "first": the word's tag on its first sub-token only; "all": continuations labelled I- too, so that
     # pipeline(aggregation_strategy="simple") returns whole words instead of fragments
     label_subtokens: str = "first"
+    # "BIO" or "IO": IO has no B- tags, so aggregation cannot split one span into B- fragments
+    tagging: str = "BIO"
 
 
 @dataclass
@@ -166,6 +168,7 @@ def load_config(path: str | Path | None = None, overrides: dict | None = None) -
     for key, value in (overrides or {}).items():
         apply_override(config, key, value)
     for key, value, allowed in (("model.label_subtokens", config.model.label_subtokens, ("first", "all")),
+                                ("model.tagging", config.model.tagging, ("BIO", "IO")),
                                 ("eval.aggregation_strategy", config.eval.aggregation_strategy,
                                  ("simple", "first", "average", "max"))):
         if value not in allowed:

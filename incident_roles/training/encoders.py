@@ -96,11 +96,14 @@ def load_tokenizer(path):
     return tokenizer
 
 
-def build_model(path, dropout: float | None = None):
-    """Encoder with a new token-classification head, labelled with the guideline's BIO tags."""
+def build_model(path, dropout: float | None = None, scheme: str = "BIO"):
+    """Encoder with a new token-classification head, labelled with the guideline's roles in ``scheme``."""
     from transformers import AutoConfig, AutoModelForTokenClassification
 
-    from incident_roles.labels import ID2LABEL, LABEL2ID
+    from incident_roles.labels import tags_of
+
+    ID2LABEL = dict(enumerate(tags_of(scheme)))
+    LABEL2ID = {t: i for i, t in ID2LABEL.items()}
 
     config = AutoConfig.from_pretrained(str(path), num_labels=len(ID2LABEL), id2label=ID2LABEL,
                                         label2id=LABEL2ID)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import logging
 import shutil
@@ -36,7 +37,7 @@ def package_versions() -> dict:
     return out
 
 
-def seqeval_metrics(eval_pred) -> dict:
+def seqeval_metrics(eval_pred, id2label=ID2LABEL) -> dict:
     """Word-level entity F1 on the training windows (model selection only; the reported figures come
     from pipeline() on raw text)."""
     from seqeval.metrics import f1_score, precision_score, recall_score
@@ -46,8 +47,8 @@ def seqeval_metrics(eval_pred) -> dict:
     true_seqs, pred_seqs = [], []
     for p_row, l_row in zip(preds, labels):
         keep = l_row != -100
-        true_seqs.append([ID2LABEL[int(x)] for x in l_row[keep]])
-        pred_seqs.append([ID2LABEL[int(x)] for x in p_row[keep]])
+        true_seqs.append([id2label[int(x)] for x in l_row[keep]])
+        pred_seqs.append([id2label[int(x)] for x in p_row[keep]])
     return {"precision": precision_score(true_seqs, pred_seqs, zero_division=0),
             "recall": recall_score(true_seqs, pred_seqs, zero_division=0),
             "f1": f1_score(true_seqs, pred_seqs, zero_division=0)}
@@ -89,7 +90,7 @@ def train(config: RunConfig) -> Path:
     tokenizer = load_tokenizer(base)
     enc = lambda recs: datasets.Dataset.from_dict(  # noqa: E731
         encode_records(recs, tokenizer, config.model.max_length, config.model.stride,
-                       subtokens=config.model.label_subtokens)).remove_columns("report")
+                       scheme=config.model.tagging, subtokens=config.model.label_subtokens)).remove_columns("report")
     train_ds = enc(train_records)
     dev_ds = enc(dev_records) if dev_records else None
     log.info("%d training windows of at most %d sub-tokens (stride %d)", len(train_ds),
@@ -97,13 +98,14 @@ def train(config: RunConfig) -> Path:
 
     # Seed before the model is built so the new classification head starts the same every run.
     set_seed(config.training.seed)
-    model = build_model(base, config.model.dropout)
+    model = build_model(base, config.model.dropout, config.model.tagging)
 
     checkpoints = out.parent / f".{out.name}-checkpoints"
     args = training_arguments(config, str(checkpoints), has_dev=dev_ds is not None)
     trainer = Trainer(model=model, args=args, train_dataset=train_ds, eval_dataset=dev_ds,
                       data_collator=DataCollatorForTokenClassification(tokenizer),
-                      processing_class=tokenizer, compute_metrics=seqeval_metrics if dev_ds else None)
+                      processing_class=tokenizer, compute_metrics=functools.partial(seqeval_metrics, id2label=model.config.id2label)
+                      if dev_ds else None)
     trainer.train()
     train_seconds = time.time() - started
 

@@ -6,6 +6,9 @@ from incident_roles.training.alignment import AlignmentError, spans_to_word_tags
 
 def encode_records(records, tokenizer, max_length: int = 256, stride: int = 64, scheme: str = "BIO",
                    subtokens: str = "first") -> dict[str, list]:
+    from incident_roles.labels import tags_of
+
+    label2id = {t: i for i, t in enumerate(tags_of(scheme))}
     """Split each report into overlapping windows of at most ``max_length`` sub-tokens, labelled through
     the tokenizer's own ``word_ids()``. Returns columns for ``datasets.Dataset.from_dict``."""
     columns = {"input_ids": [], "attention_mask": [], "labels": [], "report": []}
@@ -30,6 +33,6 @@ def encode_records(records, tokenizer, max_length: int = 256, stride: int = 64, 
             starts = [k is not None and a == words[k][0] for k, (a, _) in zip(word_ids, enc["offset_mapping"][w])]
             columns["input_ids"].append(enc["input_ids"][w])
             columns["attention_mask"].append(enc["attention_mask"][w])
-            columns["labels"].append(word_tags_to_token_labels(word_ids, tags, starts, subtokens))
+            columns["labels"].append(word_tags_to_token_labels(word_ids, tags, starts, subtokens, label2id))
             columns["report"].append(index)
     return columns
