@@ -17,9 +17,18 @@ from incident_roles.evaluation.crossval import stamp  # noqa: E402
 from incident_roles.labels import LABELS  # noqa: E402
 
 
-def row_of(name: str, bench: dict) -> dict:
-    s = bench["summary"]["transformer"]
-    folds = [f["scores"]["transformer"]["strict"]["micro"] for f in bench["folds"]]
+def rows_of(name: str, bench: dict) -> list[dict]:
+    """One row per run; a run that chose decision margins gives a second row, the same fold models
+    scored with their margins taken out."""
+    rows = [row_of(name + (" + margins" if "summary_without_margins" in bench else ""), bench)]
+    if "summary_without_margins" in bench:
+        rows.insert(0, row_of(name, bench, "scores_without_margins", bench["summary_without_margins"]))
+    return rows
+
+
+def row_of(name: str, bench: dict, key: str = "", summary: dict | None = None) -> dict:
+    s = summary or bench["summary"]["transformer"]
+    folds = [(f[key] if key else f["scores"]["transformer"])["strict"]["micro"] for f in bench["folds"]]
     return {"row": name, "command": bench["command"], "k": bench["k"], "reports": bench["reports"],
             "strict": {r: [s[r]["strict"]["mean"], s[r]["strict"]["sd"]] for r in (*LABELS, "micro")},
             "partial_micro": [s["micro"]["partial"]["mean"], s["micro"]["partial"]["sd"]],
@@ -49,7 +58,7 @@ def main(argv=None):
     benches = sorted((p.parent.name, p) for p in runs.glob("*/benchmark.json"))
     if not benches:
         parser.error(f"{runs}: no */benchmark.json found (run eval/benchmark.py --out {runs}/<row> first)")
-    rows = [row_of(name, json.loads(p.read_text(encoding="utf-8"))) for name, p in benches]
+    rows = [row for name, p in benches for row in rows_of(name, json.loads(p.read_text(encoding="utf-8")))]
     out = Path(args.out or runs.parent)
     out.mkdir(parents=True, exist_ok=True)
     (out / "ablation.json").write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")

@@ -112,3 +112,18 @@ def test_publish_fills_model_card_and_marked_readme_only(tmp_path):
     assert other.read_text() == "no markers\n"
     publish(out, [model / "README.md"])  # again: replaced in place, not appended twice
     assert (model / "README.md").read_text().count(SECTION_START) == 1
+
+
+def test_margins_are_chosen_on_held_out_incidents_and_scored_both_ways(tiny_base, fixture_jsonl, tmp_path):
+    """With eval.calibrate, each fold model's margins come from a dev carve-out of its training
+    incidents, and the fold is scored with and without them (the ablation's margins lever)."""
+    from conftest import tiny_config
+    from incident_roles.evaluation.crossval import run_crossval
+
+    config = tiny_config(tiny_base, fixture_jsonl, tmp_path / "m", **{"training.num_train_epochs": 1,
+                                                                     "eval.calibrate": True})
+    result = run_crossval(config, k=2, work_dir=tmp_path / "work", curve_fractions=(), keep_models=True)
+    for fold in result["folds"]:
+        assert set(fold["margins"]) == {"ATTACKER", "TARGET", "VICTIM_COUNT", "DIPLOMATIC_RESPONSE"}
+        assert "micro" in fold["scores_without_margins"]["strict"]
+    assert "summary_without_margins" in result

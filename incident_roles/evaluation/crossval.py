@@ -12,6 +12,7 @@ CV config sets fewer epochs than the full run to keep five folds inside the time
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import logging
 import random
@@ -23,7 +24,6 @@ from pathlib import Path
 
 from incident_roles.training.config import RunConfig
 from incident_roles.corpus.jsonl import read_jsonl, write_jsonl
-from incident_roles.corpus.split import split_of
 from incident_roles.labels import LABELS
 from incident_roles.evaluation.metrics import score_documents
 from incident_roles.serving.predict import DEFAULT_STRIDE
@@ -66,6 +66,14 @@ def incident_folds(records: list[dict], k: int = 5) -> list[tuple[list[int], lis
     return [(list(map(int, a)), list(map(int, b))) for a, b in splitter.split(records, groups=groups)]
 
 
+def margin_incidents(records: list[dict], share: float = 0.15) -> set[str]:
+    """The incidents of a fold's training part held out to choose the margins: the ``share`` with the
+    lowest stable hash, at least one, so every fold has some whatever its size."""
+    names = sorted({r.get("incident") or r["id"] for r in records},
+                   key=lambda n: hashlib.sha1(f"margins:{n}".encode()).hexdigest())
+    return set(names[:max(1, round(share * len(names)))])
+
+
 def fold_config(config: RunConfig, out_dir: Path, train_path: Path, limit_train: int = 0,
                 dev_path: Path | None = None) -> RunConfig:
     """The run config for one fold: its own training file, no test file, last epoch kept; the dev file
@@ -91,10 +99,24 @@ def train_and_predict(config: RunConfig, records: list[dict]) -> tuple[list[list
     _, preds = evaluate(out, records, config.eval.aggregation_strategy, config.eval.stride,
                         config.eval.batch_size, return_predictions=True)
     timing = {"train_seconds": round(trained - started, 1), "predict_seconds": round(time.time() - trained, 1)}
+    margins = out / "margins.json"
+    if margins.exists():
+        # the same fold model with its margins taken out again: the margins lever costs no extra training
+        timing["margins"] = json.loads(margins.read_text(encoding="utf-8"))["margins"]
+        timing["preds_without_margins"] = _predict_without_margins(out, records, config, timing["margins"])
     history = out / "log_history.json"
     history = json.loads(history.read_text(encoding="utf-8")) if history.exists() else []
     timing["loss"] = [{"step": e["step"], "loss": e["loss"]} for e in history if "loss" in e and "step" in e]
     return preds, timing
+
+
+def _predict_without_margins(model_dir: Path, records: list[dict], config: RunConfig, margins: dict):
+    from incident_roles.serving.predict import load_pipeline, predict_spans
+    from incident_roles.training.margins import apply_margins
+
+    pipe = load_pipeline(str(model_dir), config.eval.aggregation_strategy, config.eval.stride)
+    apply_margins(pipe.model, {label: -m for label, m in margins.items()})
+    return predict_spans(pipe, [r["text"] for r in records], batch_size=config.eval.batch_size)
 
 
 def _baseline(name: str, config: RunConfig):
@@ -157,8 +179,9 @@ def run_crossval(config: RunConfig, k: int = 5, work_dir: str | Path | None = No
         train_path, dev_path = fold_dir / "train.jsonl", None
         if config.eval.calibrate:
             # margins are chosen on incidents the fold model does not train on, as dev does for the full model
-            dev_recs = [r for r in train_recs if split_of(r.get("incident") or r["id"]) == "dev"]
-            train_recs = [r for r in train_recs if split_of(r.get("incident") or r["id"]) != "dev"]
+            held = margin_incidents(train_recs)
+            dev_recs = [r for r in train_recs if (r.get("incident") or r["id"]) in held]
+            train_recs = [r for r in train_recs if (r.get("incident") or r["id"]) not in held]
             dev_path = fold_dir / "dev.jsonl"
             write_jsonl(dev_recs, dev_path)
         write_jsonl(train_recs, train_path)
@@ -169,6 +192,9 @@ def run_crossval(config: RunConfig, k: int = 5, work_dir: str | Path | None = No
         preds, timing = train_and_predict(fold_config(config, fold_dir / "model", train_path, dev_path=dev_path),
                                           test_recs)
         entry["scores"]["transformer"] = score_documents(gold, preds)
+        if "preds_without_margins" in timing:
+            entry["scores_without_margins"] = score_documents(gold, timing.pop("preds_without_margins"))
+            entry["margins"] = timing.pop("margins")
         entry["loss"] = timing.pop("loss")
         entry.update(timing)
         for name in SYSTEMS[1:]:
@@ -189,6 +215,8 @@ def run_crossval(config: RunConfig, k: int = 5, work_dir: str | Path | None = No
                  "about %.0f s to go)", i, k, *(entry["scores"][s]["strict"]["micro"]["f1"] for s in SYSTEMS),
                  elapsed, (time.time() - fold_started - curve_seconds) * (k - i))
     result["summary"] = {s: summarize([f["scores"][s] for f in result["folds"]]) for s in SYSTEMS}
+    if all("scores_without_margins" in f for f in result["folds"]):
+        result["summary_without_margins"] = summarize([f["scores_without_margins"] for f in result["folds"]])
     result["transformer_beats_baselines"] = compare(result["summary"])
     result["seconds"] = round(time.time() - started, 1)
     if not work_dir and not keep_models:
@@ -208,7 +236,8 @@ def learning_curve(config: RunConfig, train_recs: list[dict], test_recs: list[di
         else:
             log.info("Learning curve: training on the first %d of fold 1's %d training reports", n, len(train_recs))
             preds, _ = train_and_predict(
-                fold_config(config, fold_dir / f"curve{n}", fold_dir / "train.jsonl", limit_train=n), test_recs)
+                fold_config(config, fold_dir / f"curve{n}", fold_dir / "train.jsonl", limit_train=n,
+                            dev_path=fold_dir / "dev.jsonl" if (fold_dir / "dev.jsonl").exists() else None), test_recs)
             scores = {"transformer": score_documents(gold, preds)}
             for name in SYSTEMS[1:]:
                 system = _baseline(name, config).fit(train_recs[:n])
