@@ -12,15 +12,7 @@ import pytest
 from incident_roles.serving.batch import merge_outputs, run_batch
 from incident_roles.serving.cli import main
 
-GOOD = ["Iranian forces struck bases in Baluchistan, killing two children.",
-        "Pakistan recalled its ambassador from Tehran.",
-        "Gunmen attacked a border patrol, wounding three.",
-        "Britain expelled Libyan diplomats after the shooting.",
-        "Turkish warplanes struck Kurdish positions, killing four."]
-
-
-def _lines(path):
-    return [json.loads(l) for l in open(path, encoding="utf-8")]
+from test_batch import GOOD, _lines  # noqa: E402  (the same five reports and JSONL reader)
 
 
 def _write_jsonl(path, rows):

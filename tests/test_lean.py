@@ -122,6 +122,8 @@ def test_length_buckets_pad_little_and_keep_every_index():
         assert [lengths[i] for i in b] == sorted(lengths[i] for i in b)
     assert [sorted(lengths[i] for i in b) for b in length_buckets(lengths)][0] == [29, 30, 31, 33]
     assert length_buckets([]) == []
+    capped = length_buckets(lengths, max_tokens=100)
+    assert [lengths[i] for i in capped[0]] == [29, 30, 31] and all(len(b) == 1 for b in capped[1:])
 
 
 def test_bucketed_predict_keeps_input_order(pipe):

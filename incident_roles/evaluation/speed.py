@@ -20,6 +20,7 @@ layer; n_ctx: the mean sequence length the model actually reads. Sub-tokens are 
 """
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import resource
@@ -263,7 +264,7 @@ def measure(model_dir, texts, batch_sizes=(1, 8, 32), latency_words: int = 300, 
             log.info("Exporting %s to ONNX in %s", model_dir, onnx_dir)
             export_onnx(model_dir, onnx_dir)
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
-    lengths = [len(tokenizer(x)["input_ids"]) for x in texts]
+    lengths = [len(x) for x in tokenizer(texts, verbose=False)["input_ids"]]
     words, subtokens = count_words(texts), sum(lengths) - 2 * len(texts)
     model = AutoModelForTokenClassification.from_pretrained(model_dir)
     n_ctx = statistics.fmean(min(n, model.config.max_position_embeddings) for n in lengths)
@@ -309,6 +310,7 @@ def measure(model_dir, texts, batch_sizes=(1, 8, 32), latency_words: int = 300, 
         entry["best_batch_size"], entry["best_words_per_s"] = int(best), entry["batches"][best]["words_per_s"]
         result["paths"][name] = entry
         del tagger, run, profile
+        gc.collect()  # a pipeline holds reference cycles: its onnxruntime threads must go before the next path
     result["peak_rss_mib"] = peak_rss_mib()
     result["training"] = training_time_per_epoch(model_dir)
     if spacy:
@@ -366,13 +368,14 @@ def format_markdown(result: dict, stamp_line: str) -> str:
              f"{result['threads']} threads for every path; timing: {result['timing_rule']}. Pipeline paths get "
              "their texts in length buckets (as the project's batch and extract do); lean paths bucket windows.", "",
              "| path | precision | batch | words/s | x spaCy NER | x PyTorch pipeline | share of limit | "
-             "tokenize / model / rest (s per pass) |", "|---|---|---|---|---|---|---|---|"]
+             "tokenize / model / aggregate / rest (s per pass) |", "|---|---|---|---|---|---|---|---|"]
     for name, p in result["paths"].items():
         for bs, b in p["batches"].items():
             st = b["stages_seconds"]
             lines.append(f"| {name} | {p['precision']} | {bs} | {b['words_per_s']:.0f} | {_n(b['ratio_to_spacy'], 2)} | "
                          f"{_n(b['ratio_to_pytorch'], 2)} | {100 * b['share_of_limit']:.1f}% | "
-                         f"{st.get('tokenize', 0):.2f} / {st.get('model', 0):.2f} / {st['rest']:.2f} |")
+                         f"{st.get('tokenize', 0):.2f} / {st.get('model', 0):.2f} / "
+                         f"{_n(st.get('decode'), 2)} / {st['rest']:.2f} |")
     lines += ["", "| path | load s | latency p50 ms | latency p95 ms | strict micro F1 | partial micro F1 |",
               "|---|---|---|---|---|---|"]
     for name, p in result["paths"].items():
@@ -389,9 +392,10 @@ def format_markdown(result: dict, stamp_line: str) -> str:
               "path's own precision limit (int8 graphs still run attention and norms in fp32).",
               f"- Model FLOPs per sub-token: {result['flops']['flops_per_token'] / 1e6:.1f} M = {result['flops']['formula']}, "
               f"N_non_embedding = {result['flops']['non_embedding_parameters']:,}, n_ctx = {result['flops']['n_ctx']:.0f}.",
-              "- Stages: lean paths time their tokenizer call, model calls and the rest (padding, aggregation) "
+              "- Stages: lean paths time their tokenizer call, model calls (padding included) and aggregation "
               "themselves; for pipeline paths the model time comes from hooks around its forward, the tokenizer's "
-              "from the pipeline's calls made apart, the rest is the pipeline's Python pre- and post-processing.",
+              "from the pipeline's calls made apart, and aggregation is in the rest: the pipeline's Python pre- "
+              "and post-processing. The rest includes the spans step every path shares.",
               f"- Peak memory (process RSS, all paths loaded in turn): {result['peak_rss_mib']:.0f} MiB."]
     tr = result.get("training")
     if tr:

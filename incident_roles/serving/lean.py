@@ -14,7 +14,8 @@ even padded to 512 by the pipeline's own tokenizer call). Here:
 
 - one batched tokenizer call for all texts (windows with stride via return_overflowing_tokens);
 - all windows sorted by length and cut into buckets of at most ``batch_size`` windows that pad at
-  most 10% (length_buckets), so batch 32 costs no more per word than batch 1; input order kept;
+  most 10% and hold at most 512 (onnxruntime) or 2048 (torch) padded tokens (length_buckets), so
+  batch 32 costs no more per word than batch 1; input order kept;
 - one onnxruntime (or torch) call per batch, numpy arrays throughout;
 - "first" aggregation vectorised per window, and the pipeline's B-/I- grouping and overlap resolution
   across windows reproduced rule for rule, so the entities are the pipeline's (tests/test_lean.py).
@@ -44,10 +45,12 @@ class LeanTagger:
     folder with onnx/, an export folder or an .onnx file; ``quantized`` picks model.int8.onnx) or
     "torch" (``path`` a saved model folder; ``dtype`` "bfloat16" casts the weights, which CPUs with AMX
     multiply several times faster than fp32, at a small cost in precision: eval/speed.py measures both).
-    ``profile`` accumulates seconds per stage."""
+    ``threads``: onnxruntime's intra-op threads (torch's are torch.set_num_threads). ``max_tokens``:
+    padded tokens per model call (default 512 for onnx, 2048 for torch). ``profile`` accumulates
+    seconds per stage."""
 
     def __init__(self, path, backend: str = "onnx", quantized: bool = True, stride: int = DEFAULT_STRIDE,
-                 threads: int | None = None, session=None, dtype: str = "float32"):
+                 threads: int | None = None, session=None, dtype: str = "float32", max_tokens: int | None = None):
         from transformers import AutoConfig, AutoTokenizer
 
         if backend == "onnx":
@@ -59,16 +62,20 @@ class LeanTagger:
             self.onnx_file = str(onnx_file)
             self._forward = self._onnx_forward
         elif backend == "torch":
+            import torch
             from transformers import AutoModelForTokenClassification
 
             folder = Path(path)
-            import torch
-
             self.model = AutoModelForTokenClassification.from_pretrained(folder).eval().to(getattr(torch, dtype))
             self._forward = self._torch_forward
         else:
             raise ValueError(f"backend {backend!r}: use onnx or torch")
         self.backend, self.stride = backend, stride
+        # padded tokens per model call, where a MiniLM-L6 ran fastest per token (1 thread, us/token):
+        # onnxruntime int8 got slower past ~512 as activations left the cache (80 at 1 x 256, 104 at
+        # 8 x 256; 117 at 1 x 512, 137 at 2 x 512); torch bf16 best near 2048 (71 at 1 x 256, 49 at
+        # 8 x 256, 55 at 16 x 256, 61 at 32 x 256)
+        self.max_tokens = max_tokens or (512 if backend == "onnx" else 2048)
         self.tokenizer = AutoTokenizer.from_pretrained(folder)
         self.config = AutoConfig.from_pretrained(folder)
         if self.config.id2label is None or not self.tokenizer.is_fast:
@@ -102,25 +109,25 @@ class LeanTagger:
                   return_offsets_mapping=True, return_special_tokens_mask=True)
         ids = [np.asarray(x, dtype=np.int64) for x in enc["input_ids"]]
         t1 = time.perf_counter()
-        probs = self._word_probs(ids, batch_size)
+        logits = self._logits(ids, batch_size)
         t2 = time.perf_counter()
         out: list[list[dict]] = [[] for _ in texts]
         windows: list[int] = [0] * len(texts)
         for w, i in enumerate(enc["overflow_to_sample_mapping"]):
             windows[i] += 1
             out[i].extend(self._window_entities(texts[i], ids[w], np.asarray(enc["offset_mapping"][w]),
-                                                np.asarray(enc["special_tokens_mask"][w], dtype=bool), probs[w]))
+                                                np.asarray(enc["special_tokens_mask"][w], dtype=bool), logits[w]))
         out = [aggregate_overlapping(e) if n > 1 else e for e, n in zip(out, windows)]
         t3 = time.perf_counter()
         for k, s in zip(self.profile, (t1 - t0, t2 - t1, t3 - t2)):
             self.profile[k] += s
         return out
 
-    def _word_probs(self, ids: list[np.ndarray], batch_size: int) -> list[np.ndarray]:
+    def _logits(self, ids: list[np.ndarray], batch_size: int) -> list[np.ndarray]:
         """Logits of every window, run in length buckets of at most ``batch_size`` windows."""
         pad = self.tokenizer.pad_token_id or 0
         out: list[np.ndarray] = [None] * len(ids)  # type: ignore[list-item]
-        for chunk in length_buckets([len(x) for x in ids], batch_size):
+        for chunk in length_buckets([len(x) for x in ids], batch_size, max_tokens=self.max_tokens):
             width = len(ids[chunk[-1]])
             input_ids = np.full((len(chunk), width), pad, dtype=np.int64)
             mask = np.zeros((len(chunk), width), dtype=np.int64)
@@ -172,11 +179,11 @@ class LeanTagger:
     def _word(self, text, ids, offsets, firsts, lasts) -> str:
         # as the pipeline decodes it: each word from its sub-tokens ([UNK] as the text it stands for),
         # then the words together
-        tok = self.tokenizer
-        pieces = tok.convert_ids_to_tokens(ids.tolist())
-        for i in np.flatnonzero(ids == tok.unk_token_id):
-            pieces[i] = text[offsets[i, 0]:offsets[i, 1]]
-        return tok.convert_tokens_to_string([tok.convert_tokens_to_string(pieces[a:b + 1])
+        tok, first = self.tokenizer, firsts[0]
+        pieces = tok.convert_ids_to_tokens(ids[first:lasts[-1] + 1].tolist())
+        for i in np.flatnonzero(ids[first:lasts[-1] + 1] == tok.unk_token_id):
+            pieces[i] = text[offsets[first + i, 0]:offsets[first + i, 1]]
+        return tok.convert_tokens_to_string([tok.convert_tokens_to_string(pieces[a - first:b - first + 1])
                                              for a, b in zip(firsts, lasts)])
 
 
@@ -202,17 +209,21 @@ def aggregate_overlapping(entities: list[dict]) -> list[dict]:
 MAX_PADDING = 0.1
 
 
-def length_buckets(lengths, batch_size: int | None = None, max_padding: float = MAX_PADDING) -> list[list[int]]:
+def length_buckets(lengths, batch_size: int | None = None, max_padding: float = MAX_PADDING,
+                   max_tokens: int | None = None) -> list[list[int]]:
     """Indices of ``lengths`` sorted by length and cut into batches of at most ``batch_size`` (None: no
-    limit) whose padding to their longest stays within ``max_padding`` of their real tokens. Sorting
-    alone is not enough: a batch of 32 out of a few hundred reports still spans 100 to 512 sub-tokens,
-    and its padding costs more than batching saves (the per-token cost of this encoder grows with the
-    padded length, attention being quadratic), so a batch ends where the lengths jump."""
+    limit) whose padding to their longest stays within ``max_padding`` of their real tokens, and whose
+    padded size stays within ``max_tokens`` (None: no limit; a longer item goes alone). Sorting alone
+    is not enough: a batch of 32 out of a few hundred reports still spans 100 to 512 sub-tokens, and its
+    padding costs more than batching saves (the per-token cost of this encoder grows with the padded
+    length, attention being quadratic), so a batch ends where the lengths jump."""
     batches: list[list[int]] = []
     current, real = [], 0
     for i in sorted(range(len(lengths)), key=lambda i: lengths[i]):
         n = lengths[i]
-        if current and (len(current) == batch_size or n * (len(current) + 1) > (1 + max_padding) * (real + n)):
+        k = len(current) + 1
+        if current and (k > (batch_size or k) or n * k > (1 + max_padding) * (real + n)
+                        or n * k > (max_tokens or n * k)):
             batches.append(current)
             current, real = [], 0
         current.append(i)
@@ -223,7 +234,8 @@ def length_buckets(lengths, batch_size: int | None = None, max_padding: float = 
 def predict_spans_bucketed(pipe, texts, batch_size: int = 8) -> list[list[dict]]:
     """predict_spans through a pipeline(), called once per length bucket (length_buckets on sub-token
     counts, a long text counting as full windows, which the pipeline pads to the maximum anyway), so
-    that each of its batches pads only to texts of about its own length; results in input order.
+    that each of its batches pads only to texts of about its own length, with at most 512 (ONNX) or
+    2048 (torch) padded tokens a batch as in LeanTagger; results in input order.
     The same recipe serves any pipeline() user: sort texts by length, tag them in buckets, unsort."""
     texts = list(texts)
     if batch_size <= 1 or len(texts) <= 1 or isinstance(pipe, LeanTagger) or not hasattr(pipe, "tokenizer") \
@@ -231,9 +243,11 @@ def predict_spans_bucketed(pipe, texts, batch_size: int = 8) -> list[list[dict]]
         return predict_spans(pipe, texts, batch_size=batch_size)  # LeanTagger buckets its windows itself
     limit = pipe.tokenizer.model_max_length or 512
     lengths = [min(len(x), limit) for x in pipe.tokenizer(texts, verbose=False)["input_ids"]]
+    max_tokens = 512 if hasattr(pipe, "onnx_file") else 2048  # as LeanTagger's, for the same reasons
     out: list = [None] * len(texts)
     for bucket in length_buckets(lengths):
-        for i, spans in zip(bucket, predict_spans(pipe, [texts[i] for i in bucket], batch_size=batch_size)):
+        size = max(1, min(batch_size, max_tokens // max(lengths[i] for i in bucket)))
+        for i, spans in zip(bucket, predict_spans(pipe, [texts[i] for i in bucket], batch_size=size)):
             out[i] = spans
     return out
 
