@@ -26,6 +26,8 @@ def test_the_trained_model_carries_its_margins(tiny_model):
     assert set(m["margins"]) == set(LABELS)
     assert m["f1_after"] >= m["f1_before"]
     assert all(len(m["curves"][label]) == len(m["grid"]) for label in LABELS)
+    png = tiny_model / "margins.png"  # the precision-recall curves, drawn by the training run
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 5000
 
 
 def test_a_large_margin_saved_in_the_weights_silences_stock_pipeline(margin_model, fixture_records):

@@ -102,6 +102,24 @@ def plot_loss(log_history: list[dict], path, title="Training and validation loss
     return _save(fig, path)
 
 
+def plot_margin_curves(margins: dict, path, title="Dev precision and recall per label as its margin grows"):
+    """One precision-recall curve per label from margins.json (``tune_margins``), each point a margin,
+    the chosen margin circled."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6.5, 4.5))
+    for label, points in margins["curves"].items():
+        m, prec, rec = zip(*points)
+        line, = ax.plot(rec, prec, marker=".", label=f"{label} (margin {margins['margins'][label]:g})")
+        chosen = m.index(margins["margins"][label]) if margins["margins"][label] in m else 0
+        ax.plot(rec[chosen], prec[chosen], "o", markersize=10, fillstyle="none", color=line.get_color())
+    ax.set_xlabel("strict recall (dev)")
+    ax.set_ylabel("strict precision (dev)")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    ax.set_title(title, fontsize=10)
+    return _save(fig, path)
+
+
 def _save(fig, path) -> Path:
     import matplotlib.pyplot as plt
 

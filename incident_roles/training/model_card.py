@@ -59,7 +59,8 @@ def write_model_card(out: Path, config, metrics: dict, command: str | None = Non
         "",
         "The encoder is uncased: take the original text by slicing with `start`/`end`, not from `word`. "
         f"`stride={config.eval.stride}` makes the pipeline read texts longer than 512 sub-tokens in "
-        "overlapping windows; without it the end of a long text is cut off.",
+        "overlapping windows; without it the end of a long text is cut off. Use `aggregation_strategy=\"first\"`: "
+        "`\"simple\"` can still return pieces of a word where the sub-tokens of one word disagree.",
         "",
         *_margins_section(out),
         "## Figures from this run",

@@ -123,8 +123,14 @@ def train(config: RunConfig) -> Path:
             from incident_roles.training.margins import calibrate_saved_model
 
             log.info("Choosing per-label decision margins on the %d dev reports", len(dev_records))
-            calibrate_saved_model(out, dev_records, config.eval.aggregation_strategy, config.eval.stride,
-                                  config.eval.batch_size)
+            result = calibrate_saved_model(out, dev_records, config.eval.aggregation_strategy, config.eval.stride,
+                                           config.eval.batch_size)
+            try:
+                from incident_roles.evaluation.plots import plot_margin_curves
+
+                plot_margin_curves(result, out / "margins.png")
+            except ImportError:  # matplotlib is the optional `eval` extra
+                log.info("matplotlib not installed: no margins.png")
         report_metrics(config, out, train_seconds, len(train_records), len(train_ds))
     return out
 
