@@ -36,11 +36,13 @@ def results_section(out_dir: str | Path) -> str:
         s = json.loads(speed.read_text(encoding="utf-8"))
         rows = ", ".join(f"{x['words_per_s']:.0f} at batch {bs}" for bs, x in s["batches"].items())
         best = max(s["batches"].values(), key=lambda x: x["words_per_s"])
-        parts += ["", f"Speed on CPU (`{s['command']}`, {s.get('date', '')}): words per second {rows}; latency of a "
-                      f"300-word report p50 {1000 * s['latency']['p50_seconds']:.0f} ms, p95 "
+        path = f"the fastest path at equal accuracy, `{s['headline_path']}`" if s.get("headline_path") else "pipeline()"
+        share = best.get("share_of_limit", best["share_of_matmul"])
+        parts += ["", f"Speed on CPU (`{s['command']}`, {s.get('date', '')}), {path}: words per second {rows}; "
+                      f"latency of a 300-word report p50 {1000 * s['latency']['p50_seconds']:.0f} ms, p95 "
                       f"{1000 * s['latency']['p95_seconds']:.0f} ms; load {s['load_seconds']:.1f} s; peak memory "
-                      f"{s['peak_rss_mib']:.0f} MiB; {100 * best['share_of_matmul']:.1f}% of this CPU's fp32 matmul "
-                      "FLOP/s at the best batch size."]
+                      f"{s['peak_rss_mib']:.0f} MiB; {100 * share:.1f}% of this CPU's matmul limit at the path's own "
+                      "precision, at the best batch size. Every path side by side: `speed.md`."]
         peer = s.get("spacy_peer", {})
         if peer.get("available"):
             ratios = ", ".join(f"{x['our_words_per_s_ratio']:.2f}x at batch {bs}" for bs, x in peer["batches"].items())
