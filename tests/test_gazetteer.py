@@ -59,3 +59,13 @@ def test_state_word_inside_the_proper_name_of_a_sea_or_paper_gives_no_state(ment
 ])
 def test_state_organs_still_map_next_to_those_names(mention, state):
     assert canonical_state(mention) == state
+
+
+@pytest.mark.parametrize("mention", ["Latin America", "South America", "Latin American envoys", "British Columbia"])
+def test_regions_named_after_a_state_word_give_no_state(mention):
+    assert canonical_state(mention) is None
+
+
+def test_the_state_words_alone_still_map():
+    assert canonical_state("American troops") == "United States"
+    assert canonical_state("British forces") == "United Kingdom"

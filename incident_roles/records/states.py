@@ -232,7 +232,9 @@ _NEGATING_PREFIXES = {"anti", "pro", "non", "ex", "post", "pre", "counter"}
 # own organs; "Navy", "Army", "Air" (Air Force), "Ministry", "News" (agencies) are left out on purpose.
 _NAME_HEADS = {"ocean", "sea", "gulf", "bay", "strait", "straits", "peninsula", "subcontinent",
                "post", "times", "herald", "tribune", "journal", "gazette", "chronicle", "express", "daily",
-               "airlines", "airways"}
+               "airlines", "airways", "columbia"}
+# "America" after these names a continent or region, not the United States
+_REGION_PREFIXES = {"latin", "south", "central", "north"}
 # ... and heads that take the state word after "of": "Sea of Japan", "Gulf of Oman", "Times of India"
 _NAME_HEADS_OF = {"sea", "gulf", "bay", "strait", "times"}
 _TOKEN_RE = re.compile(r"[A-Za-z\u00C0-\u024F][A-Za-z\u00C0-\u024F'.\-]*")
@@ -293,6 +295,8 @@ def _words(text: str) -> list[str]:
 
 def _in_proper_name(words: list[str], a: int, b: int) -> bool:
     """Whether words[a:b], a state word, is part of the name of a sea or a newspaper (``_NAME_HEADS``)."""
+    if b - a == 1 and words[a].lower() in ("america", "american", "americans") and a >= 1 and words[a - 1].lower() in _REGION_PREFIXES:
+        return True
     nxt = _strip_possessive(words[b]) if b < len(words) else ""
     if nxt[:1].isupper() and nxt.lower() in _NAME_HEADS:
         return True
