@@ -6,6 +6,7 @@ builder agree on what a word, a sentence and a number word are.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from pathlib import Path
 
 # Runs of letters/digits, or one other symbol: how BERT-style pre-tokenizers split words.
@@ -44,7 +45,8 @@ def ends_with_abbreviation(s: str) -> bool:
     return re.split(r"[^\w.]", s)[-1].rstrip(".").lower() in ABBREVIATIONS
 
 
-def sentences(text: str) -> list[tuple[int, int]]:
+@lru_cache(maxsize=64)  # the record builder, checker and PLOVER export ask again for each span of one text
+def sentences(text: str) -> tuple[tuple[int, int], ...]:
     """(start, end) of each sentence: a period, ! or ? before a capital or digit, or a line break;
     not after an abbreviation ("Jan. 29", "U.S. officials")."""
     out, a = [], 0
@@ -54,7 +56,7 @@ def sentences(text: str) -> list[tuple[int, int]]:
         out.append((a, m.start()))
         a = m.end()
     out.append((a, len(text)))
-    return out
+    return tuple(out)
 
 
 def sentence_index(text: str, index: int) -> int:

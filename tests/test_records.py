@@ -112,10 +112,20 @@ def test_validator_catches_schema_violations():
     assert any("unexpected key 'extra'" in e for e in errors)
 
 
-def test_schema_agrees_with_jsonschema_when_installed():
-    jsonschema = pytest.importorskip("jsonschema")
+def test_a_built_record_passes_the_schema_and_a_broken_one_does_not():
+    import copy
+
+    import jsonschema  # a dev dependency: validate() is built on it
+
     _, rec = _record(SEED_A)
+    assert rec["victims"], "the seed text has counts to break"
     jsonschema.validate(rec, load_schema())
+    assert validate(rec) == []
+    broken = copy.deepcopy(rec)
+    broken["victims"][0]["count"]["precision"] = "roughly"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(broken, load_schema())
+    assert any(e.startswith("$.victims[0].count.precision") for e in validate(broken))
 
 
 def test_helpers():

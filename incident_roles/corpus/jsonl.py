@@ -15,19 +15,26 @@ def write_jsonl(records, path: str | Path) -> None:
             f.write(json.dumps(r, ensure_ascii=False) + "\n")
 
 
+def json_lines(path: str | Path):
+    """(line number, parsed object) for each non-blank line of a JSON Lines file; invalid JSON raises
+    MarkupError naming the file, line and column."""
+    path = Path(path)
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            yield n, json.loads(line)
+        except json.JSONDecodeError as e:
+            raise MarkupError(f"invalid JSON: {e.msg}", str(path), n, e.colno) from None
+
+
 def read_jsonl(path: str | Path) -> list[dict]:
     """Read a processed JSONL file, checking each line's fields; errors name the file and line."""
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such file (run `make data` to build the processed corpus)")
     records = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            rec = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise MarkupError(f"invalid JSON: {e.msg}", str(path), n, e.colno) from None
+    for n, rec in json_lines(path):
         if not isinstance(rec, dict) or not isinstance(rec.get("text"), str):
             raise MarkupError("each line needs a string field 'text'", str(path), n)
         for s in rec.get("spans", []):

@@ -12,12 +12,12 @@ by hand against the report. The definitions are in docs/records.md ("Record benc
 from __future__ import annotations
 
 import hashlib
-import json
 import math
 import re
 from collections import Counter
 from pathlib import Path
 
+from incident_roles.corpus.jsonl import json_lines
 from incident_roles.records.builder import _bare
 from incident_roles.records.states import is_state_word
 from incident_roles.records.victims import parse_number
@@ -187,13 +187,7 @@ def load_gold(path: str | Path) -> list[dict]:
     """The gold lines, each checked for its keys; errors name the file and line."""
     path = Path(path)
     out = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            g = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise ValueError(f"{path}:{n}: invalid JSON: {e.msg}") from None
+    for n, g in json_lines(path):  # invalid JSON: MarkupError (a ValueError) naming file and line
         missing = [k for k in ("id", "fields") if k not in g] + [
             f"fields.{f}" for f in FIELDS if f not in g.get("fields", {})]
         if missing:
