@@ -58,14 +58,10 @@ class BatchingTagger:
         self.thread.join(timeout=10)
 
     def _predict(self, texts):
-        from incident_roles.serving.predict import predict_spans
+        # the same length buckets as `batch` and `extract`: a batch pads only to its bucket
+        from incident_roles.serving.lean import predict_spans_bucketed
 
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        spans = predict_spans(self.pipe, [texts[i] for i in order], batch_size=self.batch_size)
-        out = [None] * len(texts)
-        for i, s in zip(order, spans):
-            out[i] = s
-        return out
+        return predict_spans_bucketed(self.pipe, texts, batch_size=self.batch_size)
 
     def _run(self):
         while True:
