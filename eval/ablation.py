@@ -3,7 +3,8 @@
     python eval/ablation.py eval/results/minilm/ablation --out eval/results/minilm
 
 Each sub-folder of the given folder is one row: a benchmark.json written by eval/benchmark.py (its
-command is in the file and goes into the table beside the row). Writes ablation.md and ablation.json.
+command is in the file and goes into the table beside the row). Writes ablation.md and ablation.json;
+a NOTES.md in the given folder (what the rows mean, written by hand) is appended below the table.
 """
 import argparse
 import json
@@ -39,7 +40,7 @@ def row_of(name: str, bench: dict, key: str = "", summary: dict | None = None) -
 
 def to_markdown(rows: list[dict]) -> str:
     head = ("| row | micro strict F1 | " + " | ".join(LABELS) + " | micro partial F1 | pred/gold | train s/fold |")
-    lines = [head, "|" + "---|" * (len(LABELS) + 6)]
+    lines = [head, "|" + "---|" * (len(LABELS) + 5)]
     for r in rows:
         cells = [f"{r['strict']['micro'][0]:.3f} ± {r['strict']['micro'][1]:.3f}"]
         cells += [f"{r['strict'][label][0]:.3f}" for label in LABELS]
@@ -66,6 +67,9 @@ def main(argv=None):
     md = "\n".join([stamp(command), "", "# Ablation: cross-validation by incident, mean ± sd over folds", "",
                     "Strict F1 per label is the mean over folds. Rows of one screen share folds, epochs and corpus "
                     "(see each command).", "", to_markdown(rows), ""])
+    notes = runs / "NOTES.md"
+    if notes.exists():
+        md += "\n" + notes.read_text(encoding="utf-8")
     (out / "ablation.md").write_text(md, encoding="utf-8")
     print(md)
     return rows

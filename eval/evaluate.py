@@ -2,6 +2,7 @@
 
     python eval/evaluate.py --model models/minilm --data data/processed/test.jsonl
     python eval/evaluate.py --model models/minilm --data outside_test.jsonl --out results.json
+    python eval/evaluate.py --model models/minilm --data data/processed/test.jsonl --aggregation-strategy simple --word-cuts
 """
 import argparse
 import json
@@ -10,7 +11,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from incident_roles.evaluation.evaluate import evaluate, format_table, write_scores  # noqa: E402
+from incident_roles.evaluation.evaluate import evaluate, format_table, word_cuts, write_scores  # noqa: E402
 from incident_roles.serving.predict import DEFAULT_STRIDE  # noqa: E402
 
 
@@ -22,8 +23,17 @@ def main(argv=None):
     parser.add_argument("--aggregation-strategy", default="first")
     parser.add_argument("--stride", type=int, default=DEFAULT_STRIDE)
     parser.add_argument("--batch-size", type=int, default=8)
+    parser.add_argument("--word-cuts", action="store_true",
+                        help="also count the raw pipeline() entities that start or end inside a word")
     args = parser.parse_args(argv)
     scores = evaluate(args.model, args.data, args.aggregation_strategy, args.stride, args.batch_size)
+    if args.word_cuts:
+        from incident_roles.corpus.jsonl import read_jsonl
+
+        scores["word_cuts"] = word_cuts(args.model, [r["text"] for r in read_jsonl(args.data)],
+                                        args.aggregation_strategy, args.stride, args.batch_size)
+        print(f"raw pipeline() entities cutting a word: {scores['word_cuts']['cutting_a_word']} of "
+              f"{scores['word_cuts']['entities']} (aggregation_strategy={args.aggregation_strategy})")
     print(format_table(scores, f"{args.model} on {args.data} ({scores['documents']} reports)"))
     out = Path(args.out or f"eval/results/{Path(args.model).name}/{Path(args.data).stem}.json")
     write_scores(scores, out)

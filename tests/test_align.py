@@ -150,3 +150,17 @@ def test_word_tags_to_token_labels_marks_first_subtoken_only():
     # a window whose first token continues word 0
     labels = word_tags_to_token_labels([None, 0, 1, None], ["B-TARGET", "O"], [False, False, True, False])
     assert labels[1] == IGNORE
+
+
+@pytest.mark.parametrize("max_length,stride", [(64, 16), (256, 64)])
+def test_the_windows_reach_the_last_word_of_a_long_report(tokenizer, max_length, stride):
+    # tokenizers 0.23.2 cut the last overflowing window short, so the end of a report was never trained on
+    body = " ".join(f"Talks in city number {i} went on." for i in range(60))
+    text = body + " Then Iran expelled two diplomats"
+    start = text.index("Iran")
+    rec = {"id": "long", "text": text, "spans": [{"start": start, "end": start + 4, "label": "ATTACKER"}]}
+    cols = encode_records([rec], tokenizer, max_length=max_length, stride=stride)
+    assert len(cols["input_ids"]) > 1
+    assert any(LABEL2ID["B-ATTACKER"] in labels for labels in cols["labels"])
+    last_window = tokenizer.convert_ids_to_tokens(cols["input_ids"][-1])
+    assert last_window[-3:] == ["two", "diplomats", "[SEP]"]

@@ -78,3 +78,17 @@ def test_label_subtokens_takes_only_known_values(tmp_path):
     assert load_config(None, {"model.label_subtokens": "all"}).model.label_subtokens == "all"
     with pytest.raises(ConfigError, match="model.label_subtokens"):
         load_config(None, {"model.label_subtokens": "every"})
+
+
+def test_a_mapping_override_is_read_as_yaml_and_anything_else_fails():
+    c = load_config(None, parse_overrides(["--training.extra", "{label_smoothing_factor: 0.1}"]))
+    assert c.training.extra == {"label_smoothing_factor": 0.1}
+    with pytest.raises(ConfigError, match="training.extra: expected a mapping"):
+        load_config(None, {"training.extra": "0.1"})
+
+
+def test_the_default_recipe_is_the_one_the_ablation_chose():
+    for name in ("minilm.yaml", "minilm_cv.yaml"):
+        c = load_config(ROOT / "configs" / name)
+        assert (c.model.tagging, c.model.label_subtokens, c.training.num_train_epochs) == ("IO", "all", 8)
+    assert load_config(ROOT / "configs" / "mpnet_cv.yaml").model.base_model == "all-mpnet-base-v2"

@@ -182,3 +182,15 @@ def test_cli_extract_and_batch_take_a_backend(eager_model, tmp_path, capsys):
         outputs[backend] = sorted((_no_scores(json.loads(x)) for x in out.read_text().splitlines()),
                                   key=lambda r: r["row"])
     assert outputs["torch"] == outputs["torch-lean"] and len(outputs["torch"]) == len(MIXED) - 1  # "" is a bad row
+
+
+def test_a_compiled_lean_tagger_gives_the_pipelines_entities(eager_model, expected, tmp_path):
+    from incident_roles.serving.lean import LeanTagger, load_tagger
+
+    compiled = LeanTagger(eager_model, backend="torch", stride=16, compile=True)
+    assert hasattr(compiled.model, "_orig_mod")  # torch.compile's wrapper, not the eager module
+    assert _entities(compiled(MIXED, batch_size=3)) == _entities(expected)
+    fastest = load_tagger(eager_model, "bf16-compiled")
+    assert hasattr(fastest.model, "_orig_mod") and str(fastest.model.dtype) == "torch.bfloat16"
+    with pytest.raises(ValueError, match="compile=True needs backend='torch'"):
+        LeanTagger(tmp_path, backend="onnx", compile=True)

@@ -137,3 +137,27 @@ def test_int8_study_times_fusion_quantisation_and_settings_apart(eager_model, ex
     assert c["speedup"] == pytest.approx(b[c["shipped"]]["words_per_second"] / b["pytorch-fp32"]["words_per_second"], rel=1e-2)
     md = (tmp_path / "onnx.md").read_text()
     assert (tmp_path / "onnx.json").exists() and all(f"| {v} |" in md for v in variants)
+
+
+def test_an_export_of_other_weights_is_refused_and_retraining_removes_it(tiny_model, tmp_path):
+    from incident_roles.serving.onnx_tagger import export_onnx, resolve_onnx_file
+
+    model = tmp_path / "model"
+    shutil.copytree(tiny_model, model)
+    export_onnx(model, model / "onnx", quantize=False)
+    assert resolve_onnx_file(model, quantized=False)[1] == model / "onnx"
+    # the model is retrained in place: its weights change, the old export stays beside them
+    from safetensors.torch import load_file, save_file
+
+    weights = load_file(model / "model.safetensors")
+    save_file({k: v + 1 for k, v in weights.items()}, model / "model.safetensors")
+    with pytest.raises(FileNotFoundError, match="other weights.*export-onnx"):
+        resolve_onnx_file(model, quantized=False)
+
+    from incident_roles.training.config import load_config
+    from incident_roles.training.trainer import train
+
+    saved = load_config(tiny_model / "training_config.yaml")
+    saved.output_dir, saved.training.num_train_epochs, saved.eval.calibrate = str(model), 1, False
+    train(saved)
+    assert not (model / "onnx").exists()

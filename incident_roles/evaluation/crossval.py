@@ -75,10 +75,13 @@ def margin_incidents(records: list[dict], share: float = 0.15) -> set[str]:
 
 
 def fold_config(config: RunConfig, out_dir: Path, train_path: Path, limit_train: int = 0,
-                dev_path: Path | None = None) -> RunConfig:
+                dev_path: Path | None = None, fold: int = 1) -> RunConfig:
     """The run config for one fold: its own training file, no test file, last epoch kept; the dev file
-    (held-out incidents of the fold's training part) serves only to choose the decision margins."""
+    (held-out incidents of the fold's training part) serves only to choose the decision margins. A
+    distillation teacher named with "{fold}" becomes this fold's own teacher, trained without its
+    held-out reports."""
     c = copy.deepcopy(config)
+    c.distill.teacher = c.distill.teacher.replace("{fold}", str(fold))
     c.output_dir = str(out_dir)
     c.data.train, c.data.dev, c.data.test = str(train_path), str(dev_path or ""), ""
     c.data.limit_train = limit_train
@@ -189,8 +192,8 @@ def run_crossval(config: RunConfig, k: int = 5, work_dir: str | Path | None = No
                  len(train_recs), len(test_recs), len({r.get('incident') for r in test_recs}))
         entry = {"fold": i, "train_reports": len(train_recs), "test_reports": len(test_recs),
                  "test_incidents": sorted({r.get("incident") or r["id"] for r in test_recs}), "scores": {}}
-        preds, timing = train_and_predict(fold_config(config, fold_dir / "model", train_path, dev_path=dev_path),
-                                          test_recs)
+        preds, timing = train_and_predict(fold_config(config, fold_dir / "model", train_path, dev_path=dev_path,
+                                                      fold=i), test_recs)
         entry["scores"]["transformer"] = score_documents(gold, preds)
         if "preds_without_margins" in timing:
             entry["scores_without_margins"] = score_documents(gold, timing.pop("preds_without_margins"))

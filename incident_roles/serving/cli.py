@@ -23,6 +23,8 @@ import sys
 import traceback
 from pathlib import Path
 
+from incident_roles.serving.lean import BACKENDS
+
 
 def _model(args):
     threads = getattr(args, "threads", None)
@@ -141,7 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="output file (default: stdout for json, <report>.html for html)")
     p.add_argument("--batch-size", type=int, default=8)
     p.add_argument("--onnx", action="store_true", help="use the int8 ONNX export of --model")
-    p.add_argument("--backend", choices=("torch", "torch-lean", "bf16-lean", "onnx", "onnx-lean", "auto"),
+    p.add_argument("--backend", choices=BACKENDS,
                    help="tagger: pipeline() on torch or the int8 ONNX export, or the lean loop (incident_roles."
                         "serving.lean) on torch fp32/bf16 or ONNX int8; auto: onnx-lean if exported, else torch")
     p.add_argument("--threads", type=int, help="CPU threads for the model (default: all cores)")
@@ -156,7 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size", type=int, default=16)
     p.add_argument("--shard", help="i/n: this process takes rows with row %% n == i")
     p.add_argument("--onnx", action="store_true", help="use the int8 ONNX export of --model")
-    p.add_argument("--backend", choices=("torch", "torch-lean", "bf16-lean", "onnx", "onnx-lean", "auto"),
+    p.add_argument("--backend", choices=BACKENDS,
                    help="tagger: pipeline() on torch or the int8 ONNX export, or the lean loop (incident_roles."
                         "serving.lean) on torch fp32/bf16 or ONNX int8; auto: onnx-lean if exported, else torch")
     p.add_argument("--threads", type=int, help="CPU threads for the model (default: all cores); with n "

@@ -5,6 +5,7 @@ stride=...) without the pipeline's per-token Python, and batches that pad only t
     tagger = LeanTagger("models/minilm")                    # int8 ONNX export in models/minilm/onnx
     tagger = LeanTagger("models/minilm", backend="torch")   # the PyTorch weights, same loop
     tagger = LeanTagger("models/minilm", backend="torch", dtype="bfloat16")  # AMX bf16 matmuls
+    tagger = LeanTagger("models/minilm", backend="torch", dtype="bfloat16", compile=True)  # + inductor
     entities = tagger(["report one ...", "report two ..."], batch_size=32)
 
 Where the pipeline's time goes besides the model (measured by eval/speed.py's profile): a Python loop
@@ -36,7 +37,7 @@ import numpy as np
 
 from incident_roles.serving.predict import DEFAULT_STRIDE, predict_spans
 
-BACKENDS = ("torch", "torch-lean", "bf16-lean", "onnx", "onnx-lean", "auto")
+BACKENDS = ("torch", "torch-lean", "bf16-lean", "bf16-compiled", "onnx", "onnx-lean", "auto")
 
 
 class LeanTagger:
@@ -46,13 +47,19 @@ class LeanTagger:
     "torch" (``path`` a saved model folder; ``dtype`` "bfloat16" casts the weights, which CPUs with AMX
     multiply several times faster than fp32, at a small cost in precision: eval/speed.py measures both).
     ``threads``: onnxruntime's intra-op threads (torch's are torch.set_num_threads). ``max_tokens``:
-    padded tokens per model call (default 512 for onnx, 2048 for torch). ``profile`` accumulates
-    seconds per stage."""
+    padded tokens per model call (default 512 for onnx, 2048 for torch). ``compile`` (torch only): run
+    the model through ``torch.compile`` with weight freezing, which fuses the element-wise work between
+    the matrix products and pre-packs the weights for oneDNN; the first calls of each new batch shape
+    compile (about 30 s on 2 cores), the later ones run faster (eval/speed.py measures by how much).
+    ``profile`` accumulates seconds per stage."""
 
     def __init__(self, path, backend: str = "onnx", quantized: bool = True, stride: int = DEFAULT_STRIDE,
-                 threads: int | None = None, session=None, dtype: str = "float32", max_tokens: int | None = None):
+                 threads: int | None = None, session=None, dtype: str = "float32", max_tokens: int | None = None,
+                 compile: bool = False):
         from transformers import AutoConfig, AutoTokenizer
 
+        if compile and backend != "torch":
+            raise ValueError("compile=True needs backend='torch'")
         if backend == "onnx":
             from incident_roles.serving.onnx_tagger import _session, resolve_onnx_file
 
@@ -67,6 +74,9 @@ class LeanTagger:
 
             folder = Path(path)
             self.model = AutoModelForTokenClassification.from_pretrained(folder).eval().to(getattr(torch, dtype))
+            if compile:
+                # dynamic: one graph for every batch width; freezing: constant weights folded and pre-packed
+                self.model = torch.compile(self.model, dynamic=True, options={"freezing": True})
             self._forward = self._torch_forward
         else:
             raise ValueError(f"backend {backend!r}: use onnx or torch")
@@ -255,8 +265,9 @@ def predict_spans_bucketed(pipe, texts, batch_size: int = 8) -> list[list[dict]]
 def load_tagger(model, backend: str | None = None, threads: int | None = None):
     """The tagger for ``--backend``: "torch" (pipeline() on the PyTorch weights), "onnx" (pipeline() on
     the int8 export in <model>/onnx), "torch-lean" / "bf16-lean" (LeanTagger on the PyTorch weights in
-    fp32 / bfloat16), "onnx-lean" (LeanTagger on the int8 export); "auto": onnx-lean when the int8 export
-    is there, else torch. A built tagger is returned as is."""
+    fp32 / bfloat16), "bf16-compiled" (bf16-lean through torch.compile: the fastest on a CPU with bf16
+    matrix units, after a compile of about 30 s), "onnx-lean" (LeanTagger on the int8 export); "auto":
+    onnx-lean when the int8 export is there, else torch. A built tagger is returned as is."""
     if not isinstance(model, (str, Path)):
         return model
     if backend == "auto":
@@ -273,8 +284,9 @@ def load_tagger(model, backend: str | None = None, threads: int | None = None):
         return OnnxTagger(model, threads=threads)
     if backend == "onnx-lean":
         return LeanTagger(model, threads=threads)
-    if backend in ("torch-lean", "bf16-lean"):
-        return LeanTagger(model, backend="torch", dtype="bfloat16" if backend == "bf16-lean" else "float32")
+    if backend in ("torch-lean", "bf16-lean", "bf16-compiled"):
+        return LeanTagger(model, backend="torch", dtype="float32" if backend == "torch-lean" else "bfloat16",
+                          compile=backend == "bf16-compiled")
     raise ValueError(f"backend {backend!r}: use one of {', '.join(BACKENDS)}")
 
 

@@ -105,8 +105,36 @@ def export_onnx(model_dir, out_dir=None, quantize: bool = True, opset: int = 17)
     tokenizer.save_pretrained(out_dir)
     model.config.save_pretrained(out_dir)
     (out_dir / "onnx_export.json").write_text(json.dumps({**result, "source": str(model_dir), "opset": opset,
-                                                          "inputs": names}, indent=2) + "\n")
+                                                          "inputs": names, "source_weights_sha1": weights_sha1(model_dir)},
+                                                         indent=2) + "\n")
     return result
+
+
+def weights_sha1(model_dir) -> str | None:
+    """The sha1 of a model folder's model.safetensors: ties an export to the weights it came from."""
+    import hashlib
+
+    weights = Path(model_dir) / "model.safetensors"
+    if not weights.exists():
+        return None
+    h = hashlib.sha1()
+    with weights.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 22), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def check_export_is_current(model_dir: Path, export_dir: Path) -> None:
+    """An export inside a model folder must come from that folder's weights: a retrained model with the
+    old export beside it would otherwise tag with the old model, silently."""
+    record = export_dir / "onnx_export.json"
+    if not record.exists():
+        return
+    made_from = json.loads(record.read_text(encoding="utf-8")).get("source_weights_sha1")
+    if made_from and made_from != weights_sha1(model_dir):
+        raise FileNotFoundError(f"{export_dir}: this ONNX export was made from other weights than "
+                                f"{model_dir}/model.safetensors (the model was retrained); export again with "
+                                f"`python -m incident_roles export-onnx --model {model_dir}`")
 
 
 def fuse_transformer(fp32: Path, config, out: Path | None = None) -> Path:
@@ -220,6 +248,8 @@ def resolve_onnx_file(path, quantized: bool = True) -> tuple[Path, Path]:
     for folder in (path, path / "onnx"):
         f = folder / (INT8_NAME if quantized else FP32_NAME)
         if f.exists():
+            if folder != path:
+                check_export_is_current(path, folder)
             return f, folder
     raise FileNotFoundError(f"{path}: no {INT8_NAME if quantized else FP32_NAME} found; export one with "
                             f"`python -m incident_roles export-onnx --model <model folder>`")

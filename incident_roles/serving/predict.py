@@ -17,6 +17,10 @@ def load_pipeline(model, aggregation_strategy: str = "first", stride: int = DEFA
     if not (Path(model) / "config.json").exists():
         raise FileNotFoundError(f"{model}: not a saved model folder (no config.json); train one with "
                                 "`python train/train.py --config configs/minilm.yaml`")
+    if device is None:  # a visible GPU tags much faster; pipeline() alone would stay on the CPU
+        import torch
+
+        device = 0 if torch.cuda.is_available() else -1
     return pipeline("token-classification", model=str(model), aggregation_strategy=aggregation_strategy,
                     stride=stride, device=device)
 

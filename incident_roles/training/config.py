@@ -37,6 +37,8 @@ class ModelConfig:
     label_subtokens: str = "first"
     # "BIO" or "IO": IO has no B- tags, so aggregation cannot split one span into B- fragments
     tagging: str = "BIO"
+    # keep only the encoder's first N layers (0: all): a smaller, faster student (issue on speed)
+    num_hidden_layers: int = 0
 
 
 @dataclass
@@ -70,12 +72,23 @@ class EvalConfig:
 
 
 @dataclass
+class DistillConfig:
+    """Train on a teacher's word distributions beside the gold labels (training/distill.py)."""
+    # targets file written by `python -m incident_roles.training.distill`; "" trains on gold alone.
+    # In cross-validation "{fold}" is replaced by the fold's number, so each fold has its own teacher.
+    teacher: str = ""
+    weight: float = 0.5       # share of the loss from the teacher; the rest from the gold labels
+    temperature: float = 2.0
+
+
+@dataclass
 class RunConfig:
     output_dir: str = "models/minilm"
     data: DataConfig = field(default_factory=DataConfig)
     model: ModelConfig = field(default_factory=ModelConfig)
     training: TrainingConfig = field(default_factory=TrainingConfig)
     eval: EvalConfig = field(default_factory=EvalConfig)
+    distill: DistillConfig = field(default_factory=DistillConfig)
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -83,6 +96,11 @@ class RunConfig:
 
 def _coerce(value, typ, where: str):
     if typ is dict:
+        if isinstance(value, str):  # from the command line: --training.extra "{bf16: true}"
+            try:
+                value = yaml.safe_load(value)
+            except yaml.YAMLError:
+                pass
         if not isinstance(value, dict):
             raise ConfigError(f"{where}: expected a mapping, got {value!r}")
         return value

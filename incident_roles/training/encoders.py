@@ -96,8 +96,10 @@ def load_tokenizer(path):
     return tokenizer
 
 
-def build_model(path, dropout: float | None = None, scheme: str = "BIO"):
-    """Encoder with a new token-classification head, labelled with the guideline's roles in ``scheme``."""
+def build_model(path, dropout: float | None = None, scheme: str = "BIO", num_hidden_layers: int = 0):
+    """Encoder with a new token-classification head, labelled with the guideline's roles in ``scheme``;
+    ``num_hidden_layers`` > 0 keeps only the encoder's first layers (their pretrained weights load, the
+    rest are left out)."""
     from transformers import AutoConfig, AutoModelForTokenClassification
 
     from incident_roles.labels import tags_of
@@ -107,6 +109,11 @@ def build_model(path, dropout: float | None = None, scheme: str = "BIO"):
 
     config = AutoConfig.from_pretrained(str(path), num_labels=len(ID2LABEL), id2label=ID2LABEL,
                                         label2id=LABEL2ID)
+    if num_hidden_layers:
+        if num_hidden_layers > config.num_hidden_layers:
+            raise ValueError(f"model.num_hidden_layers: {path} has {config.num_hidden_layers} layers, "
+                             f"cannot keep {num_hidden_layers}")
+        config.num_hidden_layers = num_hidden_layers
     if dropout is not None and hasattr(config, "hidden_dropout_prob"):
         config.hidden_dropout_prob = dropout
     # The load report would list the new head as "missing" and the unused pooler as "unexpected":

@@ -43,8 +43,11 @@ def write_model_card(out: Path, config, metrics: dict, command: str | None = Non
         f"# incident-roles: {Path(config.output_dir).name}",
         "",
         "Tags four roles in English news reports of diplomatic incidents: `ATTACKER`, `TARGET`, "
-        "`VICTIM_COUNT` and `DIPLOMATIC_RESPONSE` (BIO tags, see `config.json` `id2label`). "
-        f"Fine-tuned from `{config.model.base_model}` on the incident-roles corpus, annotated by "
+        f"`VICTIM_COUNT` and `DIPLOMATIC_RESPONSE` ({config.model.tagging} tags, see `config.json` `id2label`). "
+        f"Fine-tuned from `{config.model.base_model}`"
+        + (f" (its first {config.model.num_hidden_layers} layers)" if config.model.num_hidden_layers else "")
+        + (f", taught by `{config.distill.teacher}` ({config.distill.weight:g} of the loss)" if config.distill.teacher else "")
+        + " on the incident-roles corpus, annotated by "
         "`data/GUIDELINE.md` of the project.",
         "",
         "## Use",

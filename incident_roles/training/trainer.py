@@ -68,12 +68,22 @@ def training_arguments(config: RunConfig, checkpoint_dir: str, has_dev: bool):
     t.update(extra)
     t.setdefault("report_to", "none")
     t.setdefault("save_only_model", True)
+    # rows hold only what the model or the distillation loss reads (`soft` is not a forward() argument)
+    t.setdefault("remove_unused_columns", False)
     return TrainingArguments(output_dir=checkpoint_dir, **t)
+
+
+def window_rows(records, tokenizer, config: RunConfig, teacher: dict | None = None) -> list[dict]:
+    """Training windows as a list of rows: Trainer takes any sized dataset, and the `soft` column of a
+    distillation run has no fixed shape that an Arrow table would want."""
+    columns = encode_records(records, tokenizer, config.model.max_length, config.model.stride,
+                             scheme=config.model.tagging, subtokens=config.model.label_subtokens, teacher=teacher)
+    columns.pop("report")
+    return [dict(zip(columns, row)) for row in zip(*columns.values())]
 
 
 def train(config: RunConfig) -> Path:
     """Train, save the model folder with its card and metrics, and return its path."""
-    import datasets
     from transformers import DataCollatorForTokenClassification, Trainer, set_seed
 
     started = time.time()
@@ -88,22 +98,33 @@ def train(config: RunConfig) -> Path:
              len(dev_records))
 
     tokenizer = load_tokenizer(base)
-    enc = lambda recs: datasets.Dataset.from_dict(  # noqa: E731
-        encode_records(recs, tokenizer, config.model.max_length, config.model.stride,
-                       scheme=config.model.tagging, subtokens=config.model.label_subtokens)).remove_columns("report")
-    train_ds = enc(train_records)
-    dev_ds = enc(dev_records) if dev_records else None
+    teacher = None
+    if config.distill.teacher:
+        from incident_roles.training.distill import read_targets
+
+        teacher = read_targets(config.distill.teacher)
+        log.info("Distilling: %.0f%% of the loss from the teacher's word distributions in %s (temperature %g)",
+                 100 * config.distill.weight, config.distill.teacher, config.distill.temperature)
+    train_ds = window_rows(train_records, tokenizer, config, teacher)
+    dev_ds = window_rows(dev_records, tokenizer, config) if dev_records else None
     log.info("%d training windows of at most %d sub-tokens (stride %d)", len(train_ds),
              config.model.max_length, config.model.stride)
 
     # Seed before the model is built so the new classification head starts the same every run.
     set_seed(config.training.seed)
-    model = build_model(base, config.model.dropout, config.model.tagging)
+    model = build_model(base, config.model.dropout, config.model.tagging, config.model.num_hidden_layers)
 
     checkpoints = out.parent / f".{out.name}-checkpoints"
     args = training_arguments(config, str(checkpoints), has_dev=dev_ds is not None)
-    trainer = Trainer(model=model, args=args, train_dataset=train_ds, eval_dataset=dev_ds,
-                      data_collator=DataCollatorForTokenClassification(tokenizer),
+    collator = DataCollatorForTokenClassification(tokenizer)
+    trainer_class = Trainer
+    if teacher is not None:
+        from incident_roles.training.distill import SoftCollator, make_trainer_class
+
+        collator = SoftCollator(collator, model.config.num_labels)
+        trainer_class = make_trainer_class(config.distill.weight, config.distill.temperature)
+    trainer = trainer_class(model=model, args=args, train_dataset=train_ds, eval_dataset=dev_ds,
+                      data_collator=collator,
                       processing_class=tokenizer, compute_metrics=functools.partial(seqeval_metrics, id2label=model.config.id2label)
                       if dev_ds else None)
     trainer.train()
@@ -111,6 +132,9 @@ def train(config: RunConfig) -> Path:
 
     if trainer.is_world_process_zero():
         out.mkdir(parents=True, exist_ok=True)
+        if (out / "onnx").is_dir():  # exported from the weights about to be replaced
+            shutil.rmtree(out / "onnx")
+            log.info("Removed %s: the ONNX export of the previous model", out / "onnx")
         trainer.save_model(str(out))
         tokenizer.save_pretrained(str(out))
         shutil.rmtree(checkpoints, ignore_errors=True)
