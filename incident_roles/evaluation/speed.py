@@ -283,10 +283,6 @@ def measure(model_dir, texts, batch_sizes=(1, 8, 32), latency_words: int = 300, 
         precision, weights, kind = PATHS[name]
         t = time.perf_counter()
         tagger, run, profile = load_path(name, model_dir, onnx_dir, threads, stride)
-        if kind == "lean-compiled":  # compiling happens on the first calls: count it as loading
-            run(texts[:16], 8), run(texts[:2], 1)
-            for k in tagger.profile:
-                tagger.profile[k] = 0.0
         entry = {"precision": precision, "weights": weights, "kind": kind, "load_seconds": time.perf_counter() - t,
                  "batches": {}}
         # onnxruntime has its own threads: torch's idle OpenMP workers must not spin on the same cores

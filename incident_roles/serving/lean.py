@@ -49,8 +49,9 @@ class LeanTagger:
     ``threads``: onnxruntime's intra-op threads (torch's are torch.set_num_threads). ``max_tokens``:
     padded tokens per model call (default 512 for onnx, 2048 for torch). ``compile`` (torch only): run
     the model through ``torch.compile`` with weight freezing, which fuses the element-wise work between
-    the matrix products and pre-packs the weights for oneDNN; the first calls of each new batch shape
-    compile (about 30 s on 2 cores), the later ones run faster (eval/speed.py measures by how much).
+    the matrix products and pre-packs the weights for oneDNN;
+    the model compiles at load (about 30 s on 2 cores), then runs faster (eval/speed.py measures by how
+    much).
     ``profile`` accumulates seconds per stage."""
 
     def __init__(self, path, backend: str = "onnx", quantized: bool = True, stride: int = DEFAULT_STRIDE,
@@ -103,6 +104,9 @@ class LeanTagger:
         self._is_b = np.array([n.startswith("B-") for n in names])
         self._group_name = [n.split("-", 1)[-1] for n in names]  # the pipeline names a group so
         self.profile = {"tokenize": 0.0, "model": 0.0, "decode": 0.0}
+        if compile:  # compile now, at load, for one window and for a batch (later widths reuse the graph)
+            self(["Warm-up."] * 2, batch_size=2), self("Warm-up.")
+            self.profile = dict.fromkeys(self.profile, 0.0)
 
     def __call__(self, inputs, batch_size: int = 8, **_):
         if isinstance(inputs, str):

@@ -19,6 +19,8 @@ import json
 import logging
 from pathlib import Path
 
+from incident_roles.training.windows import word_bounds
+
 log = logging.getLogger("incident_roles")
 
 
@@ -50,19 +52,16 @@ def teacher_targets(model_dir, records, max_length: int = 512, stride: int = 128
                                attention_mask=enc["attention_mask"][i:i + batch_size].to(device)).logits
                 probs.append(torch.softmax(logits.float(), -1).cpu().numpy())
             probs = np.concatenate(probs)
-        words: dict[int, list] = {}  # word id -> [start, end, summed probs, windows]
+        words = word_bounds(enc)
+        summed, seen = np.zeros((len(words), len(tags))), np.zeros(len(words))
         for w in range(len(enc["input_ids"])):
             previous = None
-            for t, (k, (a, b)) in enumerate(zip(enc.word_ids(w), enc["offset_mapping"][w].tolist())):
-                if k is None:
-                    continue
-                entry = words.setdefault(k, [a, b, np.zeros(len(tags)), 0])
-                entry[0], entry[1] = min(entry[0], a), max(entry[1], b)
-                if k != previous and a == entry[0]:  # the word's first sub-token, not a window's mid-word start
-                    entry[2] += probs[w, t]
-                    entry[3] += 1
-                previous = k
-        rows = [(s, e, (p / n).round(4).tolist()) for s, e, p, n in (words[k] for k in sorted(words)) if n]
+            for t, (k, (a, _)) in enumerate(zip(enc.word_ids(w), enc["offset_mapping"][w].tolist())):
+                if k is not None and k != previous and a == words[k][0]:  # not a window's mid-word start
+                    summed[k] += probs[w, t]
+                    seen[k] += 1
+                previous = k if k is not None else previous
+        rows = [(s, e, (summed[k] / seen[k]).round(4).tolist()) for k, (s, e) in enumerate(words) if seen[k]]
         out.append({"id": rec["id"], "sha1": text_hash(rec["text"]), "tags": tags,
                     "words": [[s, e] for s, e, _ in rows], "probs": [p for _, _, p in rows]})
     return out

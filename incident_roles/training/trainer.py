@@ -78,7 +78,6 @@ def window_rows(records, tokenizer, config: RunConfig, teacher: dict | None = No
     distillation run has no fixed shape that an Arrow table would want."""
     columns = encode_records(records, tokenizer, config.model.max_length, config.model.stride,
                              scheme=config.model.tagging, subtokens=config.model.label_subtokens, teacher=teacher)
-    columns.pop("report")
     return [dict(zip(columns, row)) for row in zip(*columns.values())]
 
 
